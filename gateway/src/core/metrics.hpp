@@ -1,0 +1,38 @@
+#pragma once
+// Counters and gauges every stage updates and /health and /metrics read. Plain relaxed atomics: each is
+// an independent figure, no reader needs two of them to agree exactly.
+
+#include <atomic>
+#include <cstdint>
+
+#include "core/lsn.hpp"
+
+namespace walcast {
+
+struct Metrics {
+	using Counter = std::atomic<std::uint64_t>;
+
+	// replication stage
+	std::atomic<bool> replication_connected{false};
+	std::atomic<Lsn> received_lsn{kInvalidLsn};   // last XLogData or keepalive position seen
+	std::atomic<Lsn> confirmed_lsn{kInvalidLsn};  // last flush position reported to the server
+	std::atomic<Lsn> server_wal_end{kInvalidLsn}; // server's WAL end from the last keepalive/XLogData
+	Counter changes_received{0};
+	Counter replication_reconnects{0};
+
+	// channels stage
+	Counter changes_dispatched{0};  // changes that matched at least one subscriber
+	Counter channels{0};            // gauge: joined channels
+	Counter client_errors{0};       // malformed frames, bad joins, bad filters
+
+	// network stage
+	Counter clients{0};             // gauge: open WebSocket connections
+	Counter messages_sent{0};
+	Counter bytes_sent{0};
+	Counter slow_client_closes{0};
+};
+
+// The process-wide instance.
+Metrics& GlobalMetrics();
+
+}  // namespace walcast

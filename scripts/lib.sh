@@ -1,0 +1,38 @@
+# Shared by scripts/run and scripts/test: install what is missing, then build everything.
+# Sourced, not executed.
+set -euo pipefail
+WALCAST_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Debian packages walcast needs to build and test. Only the missing ones are installed.
+WALCAST_PACKAGES=(
+	build-essential cmake pkg-config
+	postgresql-15 postgresql-server-dev-15 postgresql-15-wal2json libpq-dev
+	libboost1.81-dev libboost-json1.81-dev libssl-dev
+	googletest libgtest-dev
+	python3 python3-pytest python3-psycopg
+	nodejs npm
+)
+
+walcast_install_packages() {
+	local missing=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo "walcast: installing Debian packages: ${missing[*]}"
+	local sudo=""
+	[ "$(id -u)" -ne 0 ] && sudo="sudo"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Builds and installs the plugin into the system PostgreSQL 15, then builds the gateway and unit tests.
+walcast_build() {
+	local sudo=""
+	[ "$(id -u)" -ne 0 ] && sudo="sudo"
+	export PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+	make -C "$WALCAST_ROOT" -f Makefile.pgxs -s -j"$(nproc)" PG_CONFIG="$PG_CONFIG"
+	$sudo make -C "$WALCAST_ROOT" -f Makefile.pgxs -s install PG_CONFIG="$PG_CONFIG"
+	cmake -S "$WALCAST_ROOT" -B "$WALCAST_ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build "$WALCAST_ROOT/build" -j"$(nproc)"
+}
