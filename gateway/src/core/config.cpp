@@ -1,0 +1,129 @@
+#include "core/config.hpp"
+
+#include <charconv>
+#include <regex>
+#include <sstream>
+#include <string>
+
+namespace walcast {
+
+namespace {
+
+using Apply = std::function<std::optional<std::string>(Config&, const std::string&)>;
+
+std::optional<std::uint64_t> ParseUnsigned(const std::string& text, std::uint64_t min, std::uint64_t max) {
+	std::uint64_t value = 0;
+	auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+	if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < min || value > max)
+		return std::nullopt;
+	return value;
+}
+
+Apply Text(std::string Config::*member, bool allow_empty = false) {
+	return [member, allow_empty](Config& c, const std::string& v) -> std::optional<std::string> {
+		if (v.empty() && !allow_empty) return "must not be empty";
+		c.*member = v;
+		return std::nullopt;
+	};
+}
+
+// Slot names are identifiers PostgreSQL itself restricts to this set; checking here gives a clear error
+// at startup instead of a replication error later.
+Apply SlotName() {
+	return [](Config& c, const std::string& v) -> std::optional<std::string> {
+		static const std::regex valid("[a-z0-9_]{1,63}");
+		if (!std::regex_match(v, valid)) return "must be 1-63 characters of a-z, 0-9 and _, got '" + v + "'";
+		c.slot_name = v;
+		return std::nullopt;
+	};
+}
+
+template <typename T>
+Apply Number(T Config::*member, std::uint64_t min, std::uint64_t max, const char* what) {
+	return [=](Config& c, const std::string& v) -> std::optional<std::string> {
+		auto n = ParseUnsigned(v, min, max);
+		if (!n) return std::string("must be ") + what + ", got '" + v + "'";
+		c.*member = static_cast<T>(*n);
+		return std::nullopt;
+	};
+}
+
+template <typename Duration>
+Apply Span(Duration Config::*member, std::uint64_t min, std::uint64_t max, const char* what) {
+	return [=](Config& c, const std::string& v) -> std::optional<std::string> {
+		auto n = ParseUnsigned(v, min, max);
+		if (!n) return std::string("must be ") + what + ", got '" + v + "'";
+		c.*member = Duration(static_cast<typename Duration::rep>(*n));
+		return std::nullopt;
+	};
+}
+
+Apply Level() {
+	return [](Config& c, const std::string& v) -> std::optional<std::string> {
+		if (!log::ParseLevel(v, c.log_level)) return "must be debug, info, warn or error, got '" + v + "'";
+		return std::nullopt;
+	};
+}
+
+Apply PortText(std::string Config::*member) {
+	return [member](Config& c, const std::string& v) -> std::optional<std::string> {
+		if (!ParseUnsigned(v, 1, 65535)) return "must be a port number 1-65535, got '" + v + "'";
+		c.*member = v;
+		return std::nullopt;
+	};
+}
+
+}  // namespace
+
+const std::vector<ConfigSetting>& ConfigSettings() {
+	static const std::vector<ConfigSetting> settings = {
+		{"DB_HOST", "127.0.0.1", "database host name, IP address or Unix socket directory", Text(&Config::db_host)},
+		{"DB_PORT", "5432", "database port", PortText(&Config::db_port)},
+		{"DB_NAME", "postgres", "database to stream changes from", Text(&Config::db_name)},
+		{"DB_USER", "postgres", "database user; needs the REPLICATION attribute (or superuser)", Text(&Config::db_user)},
+		{"DB_PASSWORD", "", "database password (empty: none, or from ~/.pgpass)", Text(&Config::db_password, true)},
+		{"SLOT_NAME", "walcast", "logical replication slot; created with the walcast plugin if missing", SlotName()},
+		{"PUBLICATION", "supabase_realtime", "publication whose tables and actions are streamed",
+		 Text(&Config::publication)},
+		{"HOSTNAME", "0.0.0.0", "address the HTTP/WebSocket server binds to", Text(&Config::bind_address)},
+		{"PORT", "4000", "HTTP/WebSocket port", Number(&Config::port, 1, 65535, "a port number 1-65535")},
+		{"MAX_MESSAGE_BYTES", "5000000", "largest WebSocket message a client may send (bigger: close 1009)",
+		 Number(&Config::max_message_bytes, 1024, 1ull << 30, "a byte count 1024-1073741824")},
+		{"MAX_CLIENT_QUEUE_BYTES", "8388608", "send queue cap per client; a client over it is closed with 4008",
+		 Number(&Config::max_client_queue_bytes, 1024, 1ull << 34, "a byte count 1024-17179869184")},
+		{"IDLE_TIMEOUT_SECONDS", "60", "close a socket that sent nothing (not even a heartbeat) for this long",
+		 Span(&Config::idle_timeout, 1, 86400, "seconds 1-86400")},
+		{"STATUS_INTERVAL_MS", "1000", "how often the confirmed position is reported to the database",
+		 Span(&Config::status_interval, 10, 60000, "milliseconds 10-60000")},
+		{"MAX_RECONNECT_BACKOFF_MS", "5000", "longest wait between database reconnect attempts",
+		 Span(&Config::max_reconnect_backoff, 10, 600000, "milliseconds 10-600000")},
+		{"LOG_LEVEL", "info", "debug, info, warn or error", Level()},
+	};
+	return settings;
+}
+
+std::optional<std::string> LoadConfig(Config& config, const std::function<const char*(const char*)>& lookup) {
+	for (const auto& setting : ConfigSettings()) {
+		const char* raw = lookup(setting.env);
+		if (raw == nullptr) raw = setting.default_text;
+		if (auto error = setting.apply(config, raw)) return std::string(setting.env) + ": " + *error;
+	}
+	return std::nullopt;
+}
+
+std::string ConfigHelp() {
+	std::ostringstream out;
+	out << "walcast-gateway: streams PostgreSQL changes from a logical replication slot to WebSocket clients\n"
+	       "speaking the Supabase Realtime (Phoenix Channels) protocol.\n\n"
+	       "Usage: walcast-gateway [--help]\n\n"
+	       "Configured by environment variables:\n";
+	for (const auto& setting : ConfigSettings()) {
+		std::string def = *setting.default_text ? setting.default_text : "(empty)";
+		std::string name = setting.env;
+		name.resize(26, ' ');
+		out << "  " << name << setting.description << " [default: " << def << "]\n";
+	}
+	return out.str();
+}
+
+}  // namespace walcast

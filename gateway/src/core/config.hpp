@@ -1,0 +1,53 @@
+#pragma once
+// The gateway's settings, read from the environment like the original Realtime server. Every setting has
+// a name, a default and a one-line description; --help prints this table.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/log.hpp"
+
+namespace walcast {
+
+struct Config {
+	// database
+	std::string db_host = "127.0.0.1";
+	std::string db_port = "5432";
+	std::string db_name = "postgres";
+	std::string db_user = "postgres";
+	std::string db_password;
+	std::string slot_name = "walcast";
+	std::string publication = "supabase_realtime";
+	// network
+	std::string bind_address = "0.0.0.0";
+	std::uint16_t port = 4000;
+	std::size_t max_message_bytes = 5'000'000;
+	std::size_t max_client_queue_bytes = 8u << 20;
+	std::chrono::seconds idle_timeout{60};
+	// replication
+	std::chrono::milliseconds status_interval{1000};
+	std::chrono::milliseconds max_reconnect_backoff{5000};
+	log::Level log_level = log::Level::info;
+};
+
+struct ConfigSetting {
+	const char* env;
+	const char* default_text;
+	const char* description;
+	// Stores the value or returns an error text ("must be a port number 1-65535").
+	std::function<std::optional<std::string>(Config&, const std::string&)> apply;
+};
+
+const std::vector<ConfigSetting>& ConfigSettings();
+
+// Reads every setting through `lookup` (getenv in production). Returns the first error as a one-line
+// message naming the variable, e.g. "PORT: must be a port number 1-65535, got 'abc'".
+std::optional<std::string> LoadConfig(Config& config, const std::function<const char*(const char*)>& lookup);
+
+std::string ConfigHelp();
+
+}  // namespace walcast

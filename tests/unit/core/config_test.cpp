@@ -1,0 +1,82 @@
+#include "core/config.hpp"
+
+#include <map>
+
+#include <gtest/gtest.h>
+
+namespace walcast {
+namespace {
+
+struct FakeEnv {
+	std::map<std::string, std::string> vars;
+	std::function<const char*(const char*)> Lookup() {
+		return [this](const char* name) -> const char* {
+			auto it = vars.find(name);
+			return it == vars.end() ? nullptr : it->second.c_str();
+		};
+	}
+};
+
+TEST(Config, DefaultsMatchTheOriginalServer) {
+	FakeEnv env;
+	Config config;
+	ASSERT_EQ(LoadConfig(config, env.Lookup()), std::nullopt);
+	EXPECT_EQ(config.publication, "supabase_realtime");
+	EXPECT_EQ(config.port, 4000);
+	EXPECT_EQ(config.db_port, "5432");
+	EXPECT_EQ(config.slot_name, "walcast");
+	EXPECT_EQ(config.idle_timeout, std::chrono::seconds(60));
+}
+
+TEST(Config, ReadsEveryVariable) {
+	FakeEnv env{{{"DB_HOST", "/tmp/sock"}, {"DB_PORT", "6543"}, {"DB_NAME", "app"}, {"DB_USER", "rt"},
+	             {"DB_PASSWORD", "s3cret"}, {"SLOT_NAME", "my_slot"}, {"PUBLICATION", "pub"}, {"PORT", "8080"},
+	             {"HOSTNAME", "127.0.0.1"}, {"LOG_LEVEL", "debug"}, {"MAX_CLIENT_QUEUE_BYTES", "65536"}}};
+	Config config;
+	ASSERT_EQ(LoadConfig(config, env.Lookup()), std::nullopt);
+	EXPECT_EQ(config.db_host, "/tmp/sock");
+	EXPECT_EQ(config.db_port, "6543");
+	EXPECT_EQ(config.db_name, "app");
+	EXPECT_EQ(config.db_user, "rt");
+	EXPECT_EQ(config.db_password, "s3cret");
+	EXPECT_EQ(config.slot_name, "my_slot");
+	EXPECT_EQ(config.publication, "pub");
+	EXPECT_EQ(config.port, 8080);
+	EXPECT_EQ(config.bind_address, "127.0.0.1");
+	EXPECT_EQ(config.log_level, log::Level::debug);
+	EXPECT_EQ(config.max_client_queue_bytes, 65536u);
+}
+
+TEST(Config, BadValuesGiveOneLineErrorsNamingTheVariable) {
+	struct Case {
+		const char* var;
+		const char* value;
+		const char* expected;
+	} cases[] = {
+		{"PORT", "abc", "PORT: must be a port number 1-65535, got 'abc'"},
+		{"PORT", "70000", "PORT: must be a port number 1-65535, got '70000'"},
+		{"DB_PORT", "-1", "DB_PORT: must be a port number 1-65535, got '-1'"},
+		{"SLOT_NAME", "Bad-Name", "SLOT_NAME: must be 1-63 characters of a-z, 0-9 and _, got 'Bad-Name'"},
+		{"DB_NAME", "", "DB_NAME: must not be empty"},
+		{"LOG_LEVEL", "loud", "LOG_LEVEL: must be debug, info, warn or error, got 'loud'"},
+		{"IDLE_TIMEOUT_SECONDS", "0", "IDLE_TIMEOUT_SECONDS: must be seconds 1-86400, got '0'"},
+	};
+	for (const auto& c : cases) {
+		FakeEnv env{{{c.var, c.value}}};
+		Config config;
+		auto error = LoadConfig(config, env.Lookup());
+		ASSERT_TRUE(error.has_value()) << c.var;
+		EXPECT_EQ(*error, c.expected);
+	}
+}
+
+TEST(Config, HelpListsEverySettingWithItsDefault) {
+	auto help = ConfigHelp();
+	for (const auto& setting : ConfigSettings()) {
+		EXPECT_NE(help.find(setting.env), std::string::npos) << setting.env;
+	}
+	EXPECT_NE(help.find("[default: supabase_realtime]"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace walcast
