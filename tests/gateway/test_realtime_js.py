@@ -1,0 +1,385 @@
+"""The unmodified @supabase/realtime-js clients against the gateway: 2.x (ws transport, vsn 1.0.0 and 2.0.0, both
+endpoint paths) and the legacy 1.x on legacy topics.
+
+Each test starts tests/client/driver.mjs with a real client, sends it commands as JSON lines and asserts on the JSON
+lines it prints (socket events, subscribe statuses and the payloads the library hands to application callbacks).
+The Node packages come from `cd tests/client && npm ci` (scripts/test runs it); without them the module is skipped.
+"""
+import datetime
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+import time
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CLIENT_DIR = os.path.join(ROOT, "tests", "client")
+DRIVER = os.path.join(CLIENT_DIR, "driver.mjs")
+NODE = shutil.which("node")
+NEEDED_MODULES = ["@supabase/realtime-js", "realtime-js-v1", "ws"]
+MISSING = [m for m in NEEDED_MODULES if not os.path.isfile(os.path.join(CLIENT_DIR, "node_modules", m, "package.json"))]
+
+pytestmark = [
+    pytest.mark.skipif(NODE is None, reason="node is not installed"),
+    pytest.mark.skipif(bool(MISSING), reason=f"tests/client/node_modules lacks {MISSING}: run `cd tests/client && npm ci`"),
+]
+
+SERIALIZERS = ["1.0.0", "2.0.0"]
+# The real server renders commit_timestamp in SQL as UTC with milliseconds and a literal Z.
+COMMIT_TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+WAIT = 15.0
+
+
+class JsClient:
+    """One `node driver.mjs` process holding one real client socket. Lines it prints are kept in order."""
+
+    def __init__(self, **config):
+        self.config = config
+        self.proc = subprocess.Popen([NODE, DRIVER, json.dumps(config)], cwd=CLIENT_DIR, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.lines = []
+        self.stderr = []
+        self._cond = threading.Condition()
+        self._threads = [threading.Thread(target=self._pump_stdout, daemon=True),
+                         threading.Thread(target=self._pump_stderr, daemon=True)]
+        for t in self._threads:
+            t.start()
+        self.wait_for(lambda m: m["kind"] == "ready", what="driver ready")
+
+    def _pump_stdout(self):
+        for raw in iter(self.proc.stdout.readline, b""):
+            text = raw.decode(errors="replace").rstrip("\n")
+            try:
+                msg = json.loads(text)
+            except ValueError:
+                msg = {"kind": "stdout", "text": text}
+            with self._cond:
+                self.lines.append(msg)
+                self._cond.notify_all()
+        with self._cond:
+            self.lines.append({"kind": "exited"})
+            self._cond.notify_all()
+
+    def _pump_stderr(self):
+        for raw in iter(self.proc.stderr.readline, b""):
+            with self._cond:
+                self.stderr.append(raw.decode(errors="replace").rstrip("\n"))
+
+    def transcript(self):
+        with self._cond:
+            out = [json.dumps(m) for m in self.lines]
+            return "\n".join(out + ["-- stderr --"] + self.stderr)
+
+    def send(self, **cmd):
+        self.proc.stdin.write((json.dumps(cmd) + "\n").encode())
+        self.proc.stdin.flush()
+
+    def wait_for(self, pred, what, timeout=WAIT, start=0):
+        """Returns (index, line) of the first printed line from `start` on that satisfies pred."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for i in range(start, len(self.lines)):
+                    if pred(self.lines[i]):
+                        return i, self.lines[i]
+                if self.lines and self.lines[-1]["kind"] == "exited":
+                    raise AssertionError(f"driver exited before {what}; transcript:\n{self.transcript_locked()}")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no {what} within {timeout}s; transcript:\n{self.transcript_locked()}")
+                self._cond.wait(left)
+
+    def transcript_locked(self):
+        return "\n".join([json.dumps(m) for m in self.lines] + ["-- stderr --"] + self.stderr)
+
+    def subscribe(self, cid, topic, wait_system=True, **spec):
+        """Subscribes and waits until the library reports SUBSCRIBED (and, for postgres_changes bindings, until the
+        gateway's "Subscribed to PostgreSQL" system message, after which changes are guaranteed to be captured)."""
+        self.send(cmd="subscribe", id=cid, topic=topic, **spec)
+        _, status = self.wait_for(lambda m: m["kind"] == "status" and m["channel"] == cid, f"status of {cid}")
+        assert status["status"] == "SUBSCRIBED", f"{cid}: {status}\n{self.transcript()}"
+        if wait_system and spec.get("bindings"):
+            _, system = self.wait_for(lambda m: m["kind"] == "system" and m["channel"] == cid, f"system message of {cid}")
+            assert system["payload"]["status"] == "ok", system
+            assert system["payload"]["extension"] == "postgres_changes", system
+            assert system["payload"]["message"] == "Subscribed to PostgreSQL", system
+        return status
+
+    def changes(self, n, channel=None, binding=None, timeout=WAIT):
+        """Waits until `n` callback payloads (of that channel/binding) have been printed; returns them in order."""
+        def mine(m):
+            return (m["kind"] == "change" and (channel is None or m["channel"] == channel)
+                    and (binding is None or m["binding"] == binding))
+
+        self.wait_for(lambda _m: sum(1 for m in self.lines if mine(m)) >= n,
+                      f"{n} changes (channel={channel}, binding={binding})", timeout)
+        with self._cond:
+            return [m for m in self.lines if mine(m)]
+
+    def all_changes(self, channel=None):
+        with self._cond:
+            return [m for m in self.lines if m["kind"] == "change" and (channel is None or m["channel"] == channel)]
+
+    def errors(self):
+        with self._cond:
+            return [m for m in self.lines if m["kind"] == "error"]
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.send(cmd="quit")
+                self.proc.stdin.close()
+            except (BrokenPipeError, OSError):
+                pass
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for t in self._threads:
+            t.join(5)
+
+
+@pytest.fixture
+def js_client():
+    """Factory for real-client drivers; every driver is stopped at teardown, killed if it does not quit."""
+    started = []
+
+    def make(**config):
+        config.setdefault("apikey", "walcast-test")
+        c = JsClient(**config)
+        started.append(c)
+        return c
+
+    yield make
+    for c in started:
+        c.close()
+
+
+@pytest.fixture
+def users(conn):
+    conn.execute("CREATE TABLE public.users (id int PRIMARY KEY, name text, score numeric, active bool, "
+                 "tags int[], meta jsonb)")
+    return "users"
+
+
+def socket_base(gateway):
+    """The endpoint an application hands to RealtimeClient: the client appends /websocket itself."""
+    return f"ws://127.0.0.1:{gateway.port}/socket"
+
+
+def assert_commit_timestamp(ts):
+    assert isinstance(ts, str) and COMMIT_TS.match(ts), ts
+    when = datetime.datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    skew = abs((datetime.datetime.now(datetime.timezone.utc) - when).total_seconds())
+    assert skew < 120, f"commit_timestamp {ts} is {skew}s away from now"
+
+
+@pytest.mark.parametrize("vsn", SERIALIZERS)
+def test_insert_update_delete_reach_the_callbacks(gateway, conn, users, js_client, vsn):
+    c = js_client(client="v2", url=socket_base(gateway), vsn=vsn)
+    c.subscribe("c1", "room1", bindings=[{"event": "*", "schema": "public", "table": "users"}])
+    _, opened = c.wait_for(lambda m: m["kind"] == "socket" and m["event"] == "open", "socket open")
+    assert opened["url"].startswith(f"ws://127.0.0.1:{gateway.port}/socket/websocket?")
+    assert f"vsn={vsn}" in opened["url"]
+
+    conn.execute("INSERT INTO users VALUES (1, 'ann', 1.5, true, '{1,2}', '{\"a\": [1, {\"b\": null}]}')")
+    conn.execute("UPDATE users SET name = 'bea', active = false WHERE id = 1")
+    conn.execute("DELETE FROM users WHERE id = 1")
+    ins, upd, dele = [m["payload"] for m in c.changes(3, channel="c1")]
+
+    row = {"id": 1, "name": "ann", "score": 1.5, "active": True, "tags": [1, 2], "meta": {"a": [1, {"b": None}]}}
+    assert ins["eventType"] == "INSERT"
+    assert ins["schema"] == "public" and ins["table"] == "users"
+    assert ins["new"] == row
+    assert ins["old"] == {}
+    assert ins["errors"] is None
+
+    assert upd["eventType"] == "UPDATE"
+    assert upd["new"] == dict(row, name="bea", active=False)
+    assert upd["old"] == {"id": 1}  # default replica identity: the primary key
+
+    assert dele["eventType"] == "DELETE"
+    assert dele["new"] == {}
+    assert dele["old"] == {"id": 1}
+
+    stamps = [p["commit_timestamp"] for p in (ins, upd, dele)]
+    for ts in stamps:
+        assert_commit_timestamp(ts)
+    assert stamps == sorted(stamps)
+    assert c.errors() == []
+
+
+@pytest.mark.parametrize("vsn", SERIALIZERS)
+def test_replica_identity_full_gives_whole_old_row(gateway, conn, users, js_client, vsn):
+    conn.execute("ALTER TABLE users REPLICA IDENTITY FULL")
+    conn.execute("INSERT INTO users (id, name, score) VALUES (5, 'eve', 2)")
+    c = js_client(client="v2", url=socket_base(gateway), vsn=vsn)
+    c.subscribe("c1", "full", bindings=[{"event": "UPDATE", "schema": "public", "table": "users"},
+                                        {"event": "DELETE", "schema": "public", "table": "users"}])
+    conn.execute("UPDATE users SET score = 3 WHERE id = 5")
+    conn.execute("DELETE FROM users WHERE id = 5")
+    (upd,) = [m["payload"] for m in c.changes(1, channel="c1", binding=0)]
+    (dele,) = [m["payload"] for m in c.changes(1, channel="c1", binding=1)]
+    old_row = {"id": 5, "name": "eve", "score": 2, "active": None, "tags": None, "meta": None}
+    assert upd["eventType"] == "UPDATE" and upd["old"] == old_row and upd["new"] == dict(old_row, score=3)
+    assert dele["eventType"] == "DELETE" and dele["old"] == dict(old_row, score=3)
+
+
+@pytest.mark.parametrize("vsn", SERIALIZERS)
+def test_two_bindings_on_one_channel_fire_for_their_own_events(gateway, conn, users, js_client, vsn):
+    c = js_client(client="v2", url=socket_base(gateway), vsn=vsn)
+    c.subscribe("c1", "pair", bindings=[{"event": "INSERT", "schema": "public", "table": "users"},
+                                        {"event": "DELETE", "schema": "public", "table": "users"}])
+    conn.execute("INSERT INTO users (id, name) VALUES (1, 'a')")
+    conn.execute("UPDATE users SET name = 'b' WHERE id = 1")
+    conn.execute("DELETE FROM users WHERE id = 1")
+    c.changes(1, channel="c1", binding=1)  # the DELETE: everything committed before it has been delivered
+    got = [(m["binding"], m["payload"]["eventType"]) for m in c.all_changes("c1")]
+    assert got == [(0, "INSERT"), (1, "DELETE")], "the UPDATE must reach neither binding"
+
+
+@pytest.mark.parametrize("vsn", SERIALIZERS)
+def test_overlapping_bindings_both_fire_for_one_change(gateway, conn, users, js_client, vsn):
+    c = js_client(client="v2", url=socket_base(gateway), vsn=vsn)
+    c.subscribe("c1", "overlap", bindings=[{"event": "*", "schema": "public", "table": "users"},
+                                           {"event": "INSERT", "schema": "public", "table": "users",
+                                            "filter": "id=eq.2"}])
+    conn.execute("INSERT INTO users (id, name) VALUES (1, 'one')")
+    conn.execute("INSERT INTO users (id, name) VALUES (2, 'two')")
+    conn.execute("INSERT INTO users (id, name) VALUES (3, 'three')")
+    c.changes(3, channel="c1", binding=0)
+    got = [(m["binding"], m["payload"]["new"]["id"]) for m in c.all_changes("c1")]
+    # Row 2 matches both bindings: one gateway message lists both ids and the library fires both callbacks.
+    assert got == [(0, 1), (0, 2), (1, 2), (0, 3)]
+
+
+# filter, rows inserted in this order as (id, name, score, active), the ids that must arrive. Case i stores its
+# rows at ids i*10+id, so its channel can only see its own rows.
+FILTER_CASES = [
+    ("score=eq.5", [(1, "a", 4, None), (2, "b", 5, None)], [2]),
+    ("score=neq.5", [(1, "a", 5, None), (2, "b", 4, None)], [2]),
+    ("score=lt.5", [(1, "a", 5, None), (2, "b", 4.5, None)], [2]),
+    ("score=lte.5", [(1, "a", 6, None), (2, "b", 5, None)], [2]),
+    ("score=gt.5", [(1, "a", 5, None), (2, "b", 10, None)], [2]),  # numeric, not text: "10" > "5"
+    ("score=gte.5", [(1, "a", 4, None), (2, "b", 5, None)], [2]),
+    ("name=in.(ann,bob)", [(1, "cat", 1, None), (2, "bob", 1, None)], [2]),
+    ("id=in.({two},{three})", [(1, "x", 1, None), (2, "y", 1, None)], [2]),  # ids are offset per case
+    ("name=like.an%", [(1, "Anna", 1, None), (2, "anna", 1, None)], [2]),
+    ("name=ilike.AN%", [(1, "bob", 1, None), (2, "Anna", 1, None)], [2]),
+    ("active=is.null", [(1, "a", 1, True), (2, "b", 1, None)], [2]),
+    ("score=not.eq.5", [(1, "a", 5, None), (2, "b", 6, None)], [2]),
+    ("name=not.in.(ann,bob)", [(1, "ann", 1, None), (2, "cat", 1, None)], [2]),
+]
+
+
+@pytest.mark.parametrize("vsn", SERIALIZERS)
+def test_filters_let_only_matching_rows_through(gateway, conn, users, js_client, vsn):
+    c = js_client(client="v2", url=socket_base(gateway), vsn=vsn)
+    filters = [flt.format(two=i * 10 + 2, three=i * 10 + 3) for i, (flt, _, _) in enumerate(FILTER_CASES)]
+    for i, flt in enumerate(filters):
+        c.subscribe(f"f{i}", f"filter{i}", bindings=[{"event": "INSERT", "schema": "public", "table": "users",
+                                                      "filter": flt}])
+    # A channel that sees only the last row: once it has it, every earlier row has been delivered (commit order).
+    c.subscribe("end", "end", bindings=[{"event": "INSERT", "schema": "public", "table": "users",
+                                         "filter": "id=eq.999"}])
+    for i, (_, rows, _) in enumerate(FILTER_CASES):
+        for row_id, name, score, active in rows:
+            conn.execute("INSERT INTO users (id, name, score, active) VALUES (%s, %s, %s, %s)",
+                         (i * 10 + row_id, name, score, active))
+    conn.execute("INSERT INTO users (id, name) VALUES (999, 'end')")
+    c.changes(1, channel="end")
+    for i, (_, _, expected) in enumerate(FILTER_CASES):
+        flt = filters[i]
+        got = [m["payload"]["new"]["id"] for m in c.all_changes(f"f{i}")]
+        assert got == [i * 10 + e for e in expected], f"filter {flt!r}: got ids {got}"
+    assert c.errors() == []
+
+
+def test_delete_filter_matches_old_row(gateway, conn, users, js_client):
+    conn.execute("ALTER TABLE users REPLICA IDENTITY FULL")
+    conn.execute("INSERT INTO users (id, name) VALUES (1, 'keep'), (2, 'drop')")
+    c = js_client(client="v2", url=socket_base(gateway))
+    c.subscribe("c1", "del", bindings=[{"event": "DELETE", "schema": "public", "table": "users",
+                                        "filter": "name=eq.drop"}])
+    conn.execute("DELETE FROM users WHERE id = 1")
+    conn.execute("DELETE FROM users WHERE id = 2")
+    c.changes(1, channel="c1")
+    got = [m["payload"] for m in c.all_changes("c1")]
+    assert [(p["eventType"], p["old"]["id"]) for p in got] == [("DELETE", 2)]
+
+
+def test_realtime_v1_endpoint_path(gateway, conn, users, js_client):
+    c = js_client(client="v2", url=f"ws://127.0.0.1:{gateway.port}/realtime/v1")
+    c.subscribe("c1", "hosted", bindings=[{"event": "INSERT", "schema": "public", "table": "users"}])
+    _, opened = c.wait_for(lambda m: m["kind"] == "socket" and m["event"] == "open", "socket open")
+    assert opened["url"].startswith(f"ws://127.0.0.1:{gateway.port}/realtime/v1/websocket?")
+    conn.execute("INSERT INTO users (id, name) VALUES (7, 'via hosted path')")
+    (m,) = c.changes(1, channel="c1")
+    assert m["payload"]["eventType"] == "INSERT" and m["payload"]["new"]["name"] == "via hosted path"
+
+
+@pytest.mark.parametrize("vsn", SERIALIZERS)
+def test_unsubscribed_channel_stops_receiving(gateway, conn, users, js_client, vsn):
+    c = js_client(client="v2", url=socket_base(gateway), vsn=vsn)
+    c.subscribe("gone", "gone", bindings=[{"event": "*", "schema": "public", "table": "users"}])
+    c.subscribe("stay", "stay", bindings=[{"event": "*", "schema": "public", "table": "users"}])
+    conn.execute("INSERT INTO users (id) VALUES (1)")
+    c.changes(1, channel="gone")
+    c.changes(1, channel="stay")
+    c.send(cmd="unsubscribe", id="gone")
+    _, left = c.wait_for(lambda m: m["kind"] == "unsubscribed" and m["channel"] == "gone", "unsubscribe result")
+    assert left["result"] == "ok", left
+    conn.execute("INSERT INTO users (id) VALUES (2)")
+    c.changes(2, channel="stay")
+    assert [m["payload"]["new"]["id"] for m in c.all_changes("gone")] == [1]
+    assert c.errors() == []
+
+
+def test_legacy_client_on_legacy_topics(gateway, conn, users, js_client):
+    c = js_client(client="v1", url=socket_base(gateway))
+    c.subscribe("table", "realtime:public:users", events=["INSERT", "*"])
+    c.subscribe("row", "realtime:public:users:id=eq.2", events=["*"])
+    _, opened = c.wait_for(lambda m: m["kind"] == "socket" and m["event"] == "open", "socket open")
+    assert "vsn=1.0.0" in opened["url"]
+
+    conn.execute("INSERT INTO users (id, name, score) VALUES (1, 'a', 1)")
+    conn.execute("INSERT INTO users (id, name, score) VALUES (2, 'b', 2)")
+    conn.execute("UPDATE users SET name = 'c' WHERE id = 2")
+    conn.execute("DELETE FROM users WHERE id = 1")
+    star = [m["payload"] for m in c.changes(4, channel="table", binding="*")]
+    assert [(p["type"], (p.get("record") or p.get("old_record"))["id"]) for p in star] == \
+        [("INSERT", 1), ("INSERT", 2), ("UPDATE", 2), ("DELETE", 1)]
+    for p in star:
+        assert p["schema"] == "public" and p["table"] == "users"
+        assert_commit_timestamp(p["commit_timestamp"])
+        assert {"name": "id", "type": "int4"} in [{k: col[k] for k in ("name", "type")} for col in p["columns"]]
+    ins1, ins2, upd, dele = star
+    assert ins1["record"] == {"id": 1, "name": "a", "score": 1, "active": None, "tags": None, "meta": None}
+    assert "old_record" not in ins1
+    assert upd["record"]["name"] == "c" and upd["old_record"] == {"id": 2}
+    assert dele["old_record"] == {"id": 1} and "record" not in dele
+
+    # on('INSERT') fired only for the inserts, each with the bare change object.
+    inserts = [m["payload"] for m in c.all_changes("table") if m["binding"] == "INSERT"]
+    assert inserts == [ins1, ins2]
+
+    # The filtered legacy topic saw only row 2 (checked after the DELETE of row 1 reached the table topic).
+    row = [(m["payload"]["type"], m["binding"]) for m in c.all_changes("row")]
+    assert row == [("INSERT", "*"), ("UPDATE", "*")]
+    assert c.errors() == []
+
+
+def test_driver_reports_an_unreachable_gateway(js_client):
+    """The harness itself: with nothing listening the driver says so instead of going quiet."""
+    from harness.pgcluster import free_port
+
+    c = js_client(client="v2", url=f"ws://127.0.0.1:{free_port()}/socket", timeout_ms=2000)
+    c.send(cmd="subscribe", id="c1", topic="nowhere", bindings=[])
+    _, status = c.wait_for(lambda m: m["kind"] == "status" and m["channel"] == "c1", "status")
+    assert status["status"] in ("CHANNEL_ERROR", "TIMED_OUT")
+    c.wait_for(lambda m: m["kind"] == "socket" and m["event"] == "close", "socket close")
