@@ -1,0 +1,23 @@
+#pragma once
+// An eventfd another thread can poke to interrupt the replication thread's poll(): used for Stop() and
+// for NotifyProgress(). Poking is async-signal-safe and never blocks.
+
+namespace walcast::replication {
+
+class Waker {
+public:
+	Waker();
+	~Waker();
+	Waker(const Waker&) = delete;
+	Waker& operator=(const Waker&) = delete;
+
+	void Poke();
+	// Consumes pending pokes; call after poll() reported the fd readable.
+	void Drain();
+	int fd() const { return fd_; }
+
+private:
+	int fd_ = -1;
+};
+
+}  // namespace walcast::replication
