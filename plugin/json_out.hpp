@@ -1,0 +1,40 @@
+// JSON writing into a PostgreSQL StringInfo: the backend-side adapter for the pure escaper.
+#pragma once
+
+#include "pg.hpp"
+#include "pure/json_escape.hpp"
+
+namespace walcast {
+
+struct StringInfoSink {
+	StringInfo buf;
+	void Append(const char *s, size_t n) { appendBinaryStringInfo(buf, s, static_cast<int>(n)); }
+	void Push(char c) { appendStringInfoCharMacro(buf, c); }
+};
+
+inline void AppendJsonString(StringInfo out, const char *s, size_t len)
+{
+	StringInfoSink sink{out};
+	json::AppendQuoted(sink, s, len);
+}
+
+inline void AppendJsonString(StringInfo out, const char *s)
+{
+	AppendJsonString(out, s, strlen(s));
+}
+
+inline void AppendLiteral(StringInfo out, const char *s)
+{
+	appendBinaryStringInfo(out, s, static_cast<int>(strlen(s)));
+}
+
+// A palloc'd copy of `s` as a quoted JSON string, for metadata rendered once and cached.
+inline char *QuotedCopy(const char *s)
+{
+	StringInfoData tmp;
+	initStringInfo(&tmp);
+	AppendJsonString(&tmp, s);
+	return tmp.data;
+}
+
+} // namespace walcast

@@ -1,0 +1,19 @@
+// Text forms of LSNs and commit timestamps, exactly as the gateway and Realtime clients expect them.
+// Postgres-free so they can be unit-tested; PostgreSQL's own types are plain integers here.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace walcast::format {
+
+// "%X/%X": upper-case hex without padding, as pg_lsn prints it. Needs 18 bytes for any LSN (plus NUL).
+constexpr size_t kLsnBufSize = 18;
+size_t Lsn(uint64_t lsn, char (&buf)[kLsnBufSize]);
+
+// A PostgreSQL TimestampTz (microseconds since 2000-01-01 00:00:00 UTC) as "YYYY-MM-DDTHH:MM:SS.mmmZ" in UTC,
+// the commit_timestamp shape Realtime uses (milliseconds truncated, as to_char's MS does).
+constexpr size_t kTimestampBufSize = 40;
+size_t CommitTimestamp(int64_t pg_usecs, char (&buf)[kTimestampBufSize]);
+
+} // namespace walcast::format

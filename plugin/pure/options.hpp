@@ -1,0 +1,66 @@
+// The plugin's options as data: one table row per option, one generic parser. Postgres-free so the parsing
+// rules (booleans as PostgreSQL's parse_bool reads them, identifier lists as SplitIdentifierString reads them)
+// are unit-tested without a server.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace walcast {
+
+// Everything an option can switch. Trivially copyable and destructible: it lives inside palloc'd plugin state.
+struct DecodingOptions {
+	bool include_lsn = false;         // "lsn": the change's LSN as "X/X"
+	bool include_xid = false;         // "xid": the transaction id
+	bool include_transaction = false; // BEGIN/COMMIT objects around each emitted transaction
+	bool include_pk = false;          // "pk": primary-key (or replica identity) column names
+	bool include_messages = true;     // MESSAGE objects for pg_logical_emit_message with a walcast prefix
+	bool include_truncate = true;     // TRUNCATE objects
+	bool include_columns = true;      // the "columns" array
+	const char *publication = nullptr; // raw comma-separated publication list; nullptr = every table, every action
+};
+
+enum class OptionKind { Bool, NameList };
+
+struct OptionSpec {
+	const char *name;
+	OptionKind kind;
+	bool DecodingOptions::*flag;        // for Bool
+	const char *DecodingOptions::*text; // for NameList
+	const char *description;
+};
+
+// All options, in documentation order.
+extern const OptionSpec kOptionSpecs[];
+extern const size_t kOptionSpecCount;
+
+const OptionSpec *FindOption(std::string_view name);
+
+// PostgreSQL's parse_bool: any case-insensitive prefix of true/false/yes/no, "on"/"off" (at least two letters
+// for "of"), or exactly "1"/"0".
+bool ParseBool(std::string_view value, bool *out);
+
+constexpr size_t kErrorBufSize = 512;
+
+// Applies one `name = value` pair (value nullptr means the option was given without a value, which is true for
+// a boolean). Returns false and fills `error` with a complete sentence when the name or value is bad.
+bool ApplyOption(DecodingOptions &opts, std::string_view name, const char *value, char (&error)[kErrorBufSize]);
+
+// Tokenizer for comma-separated identifier lists such as "supabase_realtime, \"My Pub\"": unquoted names are
+// folded to lower case, double-quoted ones are kept as written with "" meaning one quote. Names are at most
+// kMaxNameLen bytes (PostgreSQL's NAMEDATALEN - 1); longer ones are an error, not silently truncated.
+constexpr size_t kMaxNameLen = 63;
+
+enum class NameToken { Name, End, Error };
+
+struct NameListCursor {
+	std::string_view rest;
+	bool after_comma = false;
+	bool seen_any = false;
+};
+
+// Reads the next name into `name` (NUL-terminated). End after the last name (or for an empty list: check
+// cursor.seen_any). Error sets `error` to a static message.
+NameToken NextName(NameListCursor &cursor, char (&name)[kMaxNameLen + 1], const char **error);
+
+} // namespace walcast

@@ -1,0 +1,66 @@
+// Per-relation metadata, built once and reused for every row: column names pre-escaped as JSON, the renderer
+// for each column, the pre-rendered "columns" array, identity columns, and publication membership.
+// Entries are invalidated by relcache/syscache callbacks and rebuilt on next use, so ALTER TABLE between two
+// changes is reflected in the second.
+#pragma once
+
+#include "pg.hpp"
+#include "state.hpp"
+
+namespace walcast {
+
+// How a column's value becomes JSON. Everything but ToJsonb is a fast path that is exact for its type;
+// ToJsonb calls PostgreSQL's own to_jsonb.
+enum class ValueKind : uint8 {
+	Bool,
+	Int2,
+	Int4,
+	Int8,
+	FloatOrNumeric, // output function; NaN/Infinity become strings, as to_jsonb does
+	Text,           // text, varchar, bpchar: the bytes themselves, escaped
+	DateTime,       // date, timestamp, timestamptz: JsonEncodeDateTime, which to_jsonb uses
+	Json,           // embedded as JSON text
+	Jsonb,          // embedded as JSON text
+	OutputString,   // other built-in scalars: output function, as a JSON string
+	ToJsonb,        // arrays, composites, ranges of those, enums, user types: to_jsonb() itself
+};
+
+struct ColumnInfo {
+	int attidx; // 0-based index into the tuple descriptor
+	char *name_json;
+	int name_json_len;
+	ValueKind kind;
+	Oid base_type;    // the type with domains looked through
+	bool is_varlena;  // attlen == -1: may be an unchanged TOAST pointer
+	bool in_identity; // part of the replica identity (all columns for FULL)
+	FmgrInfo output;  // FloatOrNumeric, OutputString
+	FmgrInfo to_jsonb; // ToJsonb
+};
+
+enum class IdentityKind : uint8 { Default, Index, Full, Nothing };
+
+struct RelInfo {
+	Oid relid; // hash key, must be first
+	bool valid;
+	bool pub_valid;
+	MemoryContext mcxt; // everything this entry points to
+
+	char *schema_json;
+	char *table_json;
+	char *columns_json; // [{"name":..,"type":..},...]
+	char *pk_json;      // ["id",...]
+	int ncols;
+	ColumnInfo *cols;
+	IdentityKind identity;
+	const char *identity_error; // non-null when UPDATE/DELETE cannot carry an identity
+
+	// Publication membership: which actions are emitted for this table.
+	bool pub_insert, pub_update, pub_delete, pub_truncate;
+};
+
+void InitRelationCache(PluginState *state);
+
+// The valid entry for `rel`, rebuilding it if an invalidation arrived since it was built.
+RelInfo *GetRelInfo(PluginState *state, Relation rel);
+
+} // namespace walcast

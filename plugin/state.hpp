@@ -1,0 +1,40 @@
+// The plugin's private state, hung off ctx->output_plugin_private. Plain data only: it lives in palloc'd memory.
+#pragma once
+
+#include "pg.hpp"
+#include "pure/options.hpp"
+
+namespace walcast {
+
+// What one publication contributes, copied out of the catalog so the catalog structs can be freed.
+struct PublicationInfo {
+	Oid oid;
+	bool alltables;
+	PublicationActions actions;
+};
+
+struct PluginState {
+	DecodingOptions opts;
+
+	// Reset at the single exit point of every callback, so per-change memory never accumulates.
+	MemoryContext change_ctx;
+	// Relation metadata and loaded publications. A child of ctx->context: it dies with the decoding context,
+	// even when decoding ends in an ERROR.
+	MemoryContext cache_ctx;
+	HTAB *relations;
+
+	// Publication filter: the names asked for (empty = no filter) and, loaded lazily under the historic
+	// snapshot, what they contain. pubs_valid drops on any pg_publication change.
+	int npubnames;
+	NameData *pubnames;
+	bool pubs_valid;
+	int npubs;
+	PublicationInfo *pubs;
+	MemoryContext pubs_ctx;
+
+	// Per transaction: BEGIN is written lazily before the first object, so filtered-out transactions are silent.
+	bool begin_sent;
+	int changes_since_progress;
+};
+
+} // namespace walcast

@@ -1,0 +1,90 @@
+#include "values.hpp"
+
+#include "json_out.hpp"
+
+extern "C" {
+#include "common/jsonapi.h"
+}
+
+namespace walcast {
+
+namespace {
+
+void AppendInteger(StringInfo out, int64 v)
+{
+	char buf[MAXINT8LEN + 1];
+	int len = pg_lltoa(v, buf);
+	appendBinaryStringInfo(out, buf, len);
+}
+
+// to_jsonb writes a float or numeric as a JSON number when its text is one, and as a string otherwise
+// (NaN, Infinity, -Infinity).
+void AppendNumberText(StringInfo out, const char *text)
+{
+	int len = static_cast<int>(strlen(text));
+	if (IsValidJsonNumber(text, len))
+		appendBinaryStringInfo(out, text, len);
+	else
+		AppendJsonString(out, text, len);
+}
+
+void AppendTextDatum(StringInfo out, Datum value)
+{
+	struct varlena *v = pg_detoast_datum_packed(reinterpret_cast<struct varlena *>(DatumGetPointer(value)));
+	AppendJsonString(out, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
+	if (reinterpret_cast<Pointer>(v) != DatumGetPointer(value))
+		pfree(v); // a detoasted copy of a possibly huge value: free it now, not at the end of the change
+}
+
+void AppendJsonb(StringInfo out, Jsonb *jb)
+{
+	JsonbToCString(out, &jb->root, static_cast<int>(VARSIZE(jb)));
+}
+
+} // namespace
+
+void AppendValue(StringInfo out, const ColumnInfo *col, Datum value)
+{
+	switch (col->kind) {
+	case ValueKind::Bool:
+		AppendLiteral(out, DatumGetBool(value) ? "true" : "false");
+		return;
+	case ValueKind::Int2:
+		AppendInteger(out, DatumGetInt16(value));
+		return;
+	case ValueKind::Int4:
+		AppendInteger(out, DatumGetInt32(value));
+		return;
+	case ValueKind::Int8:
+		AppendInteger(out, DatumGetInt64(value));
+		return;
+	case ValueKind::FloatOrNumeric:
+		AppendNumberText(out, OutputFunctionCall(const_cast<FmgrInfo *>(&col->output), value));
+		return;
+	case ValueKind::Text:
+		AppendTextDatum(out, value);
+		return;
+	case ValueKind::DateTime: {
+		char buf[MAXDATELEN + 1];
+		JsonEncodeDateTime(buf, value, col->base_type, nullptr);
+		AppendJsonString(out, buf);
+		return;
+	}
+	case ValueKind::Json: {
+		struct varlena *v = pg_detoast_datum_packed(reinterpret_cast<struct varlena *>(DatumGetPointer(value)));
+		appendBinaryStringInfo(out, VARDATA_ANY(v), static_cast<int>(VARSIZE_ANY_EXHDR(v)));
+		return;
+	}
+	case ValueKind::Jsonb:
+		AppendJsonb(out, DatumGetJsonbP(value));
+		return;
+	case ValueKind::OutputString:
+		AppendJsonString(out, OutputFunctionCall(const_cast<FmgrInfo *>(&col->output), value));
+		return;
+	case ValueKind::ToJsonb:
+		AppendJsonb(out, DatumGetJsonbP(FunctionCall1(const_cast<FmgrInfo *>(&col->to_jsonb), value)));
+		return;
+	}
+}
+
+} // namespace walcast
