@@ -30,6 +30,11 @@ log_line_prefix = '%m [%p] '
 """
 
 
+def _has_output_plugin_allowlist() -> bool:
+    out = subprocess.run([f"{PG_BIN}/postgres", "--describe-config"], capture_output=True, text=True).stdout
+    return any(line.startswith("output_plugin_libraries\t") for line in out.splitlines())
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -62,6 +67,9 @@ class PgCluster:
                   "--no-sync", "-E", "UTF8", "--locale=C.UTF-8")
         with open(os.path.join(self.datadir, "postgresql.auto.conf"), "a") as f:
             f.write(BASE_CONF.format(port=self.port, socket_dir=self.root))
+            if _has_output_plugin_allowlist():
+                # This server build only lets listed libraries act as output plugins; walcast must be one.
+                f.write("output_plugin_libraries = 'pgoutput, test_decoding, wal2json, walcast'\n")
             f.write(self.extra_conf)
         return self
 
