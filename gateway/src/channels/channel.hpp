@@ -1,0 +1,59 @@
+#pragma once
+// One joined channel of one connection: the state the hub routes by. Owned by its ClientConnection
+// (shared, so work finishing later, like a catalog answer, can tell whether the channel still exists).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "channels/phoenix_codec.hpp"
+#include "channels/subscription.hpp"
+#include "core/client_transport.hpp"
+
+namespace walcast::channels {
+
+struct Channel : std::enable_shared_from_this<Channel> {
+	std::string topic;       // realtime:room1
+	std::string subtopic;    // room1
+	std::string topic_json;  // "realtime:room1", quoted once for every envelope
+	boost::json::value join_ref;
+	Serializer serializer = Serializer::V2;
+	std::shared_ptr<ClientTransport> transport;  // reset when the channel closes: nothing is sent after that
+	const void* connection = nullptr;            // the owning ClientConnection, for identity only
+
+	// postgres_changes
+	bool legacy = false;  // joined without `config`: events named INSERT/UPDATE/DELETE, bare change payload
+	std::vector<PostgresBinding> bindings;
+	bool bindings_active = false;  // routed by the hub (after the catalog confirmed them)
+
+	// broadcast and presence
+	bool broadcast_self = false;
+	bool broadcast_ack = false;
+	bool presence_enabled = false;
+	std::string presence_key;
+
+	// Hub bookkeeping
+	bool in_hub = false;                  // between Hub::AddChannel and Hub::RemoveChannel
+	std::vector<std::string> index_keys;  // routing-index entries this channel sits in
+	std::uint64_t dispatch_stamp = 0;     // the last change that visited it, so it is visited once
+
+	bool Open() const { return transport != nullptr; }
+
+	void Send(OutFrame frame) const {
+		if (transport) transport->Send(std::move(frame));
+	}
+	void SendText(std::string text) const {
+		OutFrame frame;
+		frame.head = std::move(text);
+		Send(std::move(frame));
+	}
+	// A push on this channel carrying its join_ref (system, presence_state, phx_close use this).
+	void Push(const boost::json::value& ref, std::string_view event, const boost::json::value& payload) const {
+		SendText(EncodeText(serializer, join_ref, ref, topic, event, payload));
+	}
+};
+
+}  // namespace walcast::channels

@@ -1,0 +1,273 @@
+#include "channels/client_connection.hpp"
+
+#include <random>
+
+#include <boost/json/serialize.hpp>
+
+#include "channels/postgres_subscribe.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+
+namespace walcast::channels {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kTopicPrefix = "realtime:";
+
+const json::object* ObjectAt(const json::object& obj, std::string_view key) {
+	auto* v = obj.if_contains(key);
+	return v ? v->if_object() : nullptr;
+}
+
+// The server accepts true/false and the strings "true"/"false".
+bool FlexibleBool(const json::object* obj, std::string_view key) {
+	if (!obj) return false;
+	auto* v = obj->if_contains(key);
+	if (!v) return false;
+	if (auto* b = v->if_bool()) return *b;
+	if (auto* s = v->if_string()) return *s == "true";
+	return false;
+}
+
+// A random UUID v4 as the presence key when the client gives none, as the original server does.
+std::string RandomUuid() {
+	static std::mt19937_64 rng{std::random_device{}()};
+	std::uint64_t hi = rng(), lo = rng();
+	hi = (hi & 0xffffffffffff0fffull) | 0x0000000000004000ull;
+	lo = (lo & 0x3fffffffffffffffull) | 0x8000000000000000ull;
+	char buf[37];
+	std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+	              static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
+	              static_cast<unsigned>(lo >> 48), static_cast<unsigned long long>(lo & 0xffffffffffffull));
+	return buf;
+}
+
+}  // namespace
+
+ClientConnection::ClientConnection(Hub& hub, std::shared_ptr<ClientTransport> transport, Serializer serializer,
+                                   std::size_t max_channels)
+    : hub_(hub), transport_(std::move(transport)), serializer_(serializer), max_channels_(max_channels) {}
+
+ClientConnection::~ClientConnection() { OnClosed(); }
+
+void ClientConnection::OnText(std::string_view frame) {
+	if (closed_) return;
+	std::string error;
+	auto msg = DecodeText(serializer_, frame, error);
+	if (!msg) return Malformed(error);
+	try {
+		Handle(*msg);
+	} catch (const std::exception& e) {
+		Malformed(std::string("message could not be handled: ") + e.what());
+	}
+}
+
+void ClientConnection::OnBinary(std::string_view frame) {
+	if (closed_) return;
+	std::string error;
+	auto msg = DecodeBinary(frame, error);
+	if (!msg) return Malformed(error);
+	try {
+		Handle(*msg);
+	} catch (const std::exception& e) {
+		Malformed(std::string("message could not be handled: ") + e.what());
+	}
+}
+
+void ClientConnection::OnClosed() {
+	if (closed_) return;
+	closed_ = true;
+	// Taken out first: leaving sends presence diffs to others, which must not find half-removed state here.
+	auto channels = std::move(channels_);
+	channels_.clear();
+	for (auto& [topic, channel] : channels) {
+		channel->transport.reset();
+		hub_.RemoveChannel(*channel);
+	}
+	transport_.reset();
+}
+
+void ClientConnection::Malformed(std::string_view why) {
+	GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+	WALCAST_LOG(warn, "channels", "MalformedWebSocketMessage: " << why << "; message dropped");
+}
+
+void ClientConnection::Reply(const InMessage& msg, bool ok, json::value response) {
+	if (!transport_) return;
+	json::object payload{{"status", ok ? "ok" : "error"}, {"response", std::move(response)}};
+	OutFrame frame;
+	frame.head = EncodeText(serializer_, msg.join_ref, msg.ref, msg.topic, "phx_reply", payload);
+	transport_->Send(std::move(frame));
+}
+
+void ClientConnection::ReplyError(const InMessage& msg, std::string_view reason) {
+	Reply(msg, false, json::object{{"reason", reason}});
+}
+
+void ClientConnection::Handle(InMessage& msg) {
+	if (msg.topic == "phoenix") {
+		if (msg.event == "heartbeat") return Reply(msg, true, json::object());
+		return ReplyError(msg, "unmatched topic");
+	}
+	if (msg.event == "phx_join") return HandleJoin(msg);
+
+	auto it = channels_.find(msg.topic);
+	if (it == channels_.end()) {
+		// Leaving a channel that is not joined is fine (the client may not know the server dropped it).
+		if (msg.event == "phx_leave") return Reply(msg, true, json::object());
+		return ReplyError(msg, "unmatched topic");
+	}
+	auto channel = it->second;  // kept alive even if a send below closes this connection
+	if (!msg.join_ref.is_null() && msg.join_ref != channel->join_ref) {
+		WALCAST_LOG(debug, "channels", msg.topic << ": " << msg.event << " for an older join ignored");
+		return;
+	}
+	if (msg.event == "phx_leave") {
+		Reply(msg, true, json::object());
+		return CloseChannel(msg.topic, true);
+	}
+	if (msg.event == "broadcast") return HandleBroadcast(*channel, msg);
+	if (msg.event == "presence") return HandlePresence(*channel, msg);
+	if (msg.event == "access_token") return;  // tokens are not checked per channel here; never answered
+	WALCAST_LOG(debug, "channels", msg.topic << ": unknown event '" << msg.event << "' ignored");
+}
+
+void ClientConnection::HandleJoin(InMessage& msg) {
+	std::string_view topic = msg.topic;
+	if (topic.substr(0, kTopicPrefix.size()) != kTopicPrefix) return ReplyError(msg, "unmatched topic");
+	std::string subtopic(topic.substr(kTopicPrefix.size()));
+	if (subtopic.empty()) return ReplyError(msg, "TopicNameRequired: You must provide a topic name");
+	// Phoenix closes the old channel of a duplicate join first.
+	if (channels_.count(msg.topic)) CloseChannel(msg.topic, true);
+	if (channels_.size() >= max_channels_) return ReplyError(msg, "ChannelRateLimitReached: Too many channels");
+
+	static const json::object kEmpty;
+	const json::object& payload = msg.payload.is_object() ? msg.payload.get_object() : kEmpty;
+
+	auto channel = std::make_shared<Channel>();
+	channel->topic = msg.topic;
+	channel->subtopic = subtopic;
+	channel->topic_json = QuoteJson(msg.topic);
+	channel->join_ref = msg.join_ref.is_null() ? msg.ref : msg.join_ref;
+	channel->serializer = serializer_;
+	channel->transport = transport_;
+	channel->connection = this;
+
+	// The new API is told apart by the presence of `config` (even an empty one).
+	channel->legacy = !payload.contains("config");
+	json::value response = json::object();
+	std::string binding_error;
+	if (!channel->legacy) {
+		const json::object* config = ObjectAt(payload, "config");
+		const json::object* broadcast = config ? ObjectAt(*config, "broadcast") : nullptr;
+		const json::object* presence = config ? ObjectAt(*config, "presence") : nullptr;
+		channel->broadcast_self = FlexibleBool(broadcast, "self");
+		channel->broadcast_ack = FlexibleBool(broadcast, "ack");
+		channel->presence_enabled = FlexibleBool(presence, "enabled");
+		if (auto* key = presence ? presence->if_contains("key") : nullptr; key && key->is_string() && !key->get_string().empty())
+			channel->presence_key = std::string(key->get_string());
+
+		// Echo every entry unchanged plus its id, in order: the client matches the reply by position.
+		json::array echoes;
+		const json::value* entries = config ? config->if_contains("postgres_changes") : nullptr;
+		if (entries && entries->is_array()) {
+			for (auto& entry : entries->get_array()) {
+				if (entry.is_null()) continue;  // the server drops nil entries
+				auto* obj = entry.if_object();
+				if (!obj) {
+					if (binding_error.empty())
+						binding_error = "No subscription params provided. Please provide at least a `schema` or `table` "
+						                "to subscribe to: " + json::serialize(entry);
+					continue;
+				}
+				json::object echo = *obj;
+				std::string error;
+				auto binding = ParseBindingEntry(*obj, error);
+				if (binding) {
+					echo["id"] = binding->id;
+					channel->bindings.push_back(std::move(*binding));
+				} else {
+					echo["id"] = BindingId(*obj);
+					if (binding_error.empty()) binding_error = error;
+				}
+				echoes.push_back(std::move(echo));
+			}
+		}
+		response = json::object{{"postgres_changes", std::move(echoes)}};
+	} else {
+		std::string error;
+		auto binding = ParseLegacyTopic(subtopic, error);
+		if (binding) {
+			channel->bindings.push_back(std::move(*binding));
+		} else {
+			// Legacy clients cannot show a subscription error; the join still succeeds (broadcast-only use).
+			GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+			WALCAST_LOG(info, "channels", msg.topic << ": legacy topic gives no postgres subscription: " << error);
+		}
+	}
+	if (channel->presence_key.empty()) channel->presence_key = RandomUuid();
+
+	channels_[msg.topic] = channel;
+	hub_.AddChannel(channel);
+	Reply(msg, true, std::move(response));
+	if (channel->presence_enabled) channel->Push(nullptr, "presence_state", hub_.PresenceState(channel->topic));
+
+	if (channel->legacy) {
+		hub_.ActivateBindings(*channel);
+	} else if (!binding_error.empty()) {
+		GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+		WALCAST_LOG(info, "channels", msg.topic << ": postgres_changes refused: " << binding_error);
+		channel->bindings.clear();
+		SendPostgresStatus(*channel, false, binding_error);
+	} else if (!channel->bindings.empty()) {
+		SubscribePostgres(hub_, channel);
+	}
+}
+
+void ClientConnection::HandleBroadcast(Channel& channel, InMessage& msg) {
+	if (msg.binary) {
+		hub_.BroadcastBinary(channel, *msg.binary);
+	} else if (msg.payload.is_object()) {
+		hub_.BroadcastJson(channel, msg.payload);
+	} else {
+		return Malformed("broadcast payload is not an object");
+	}
+	if (channel.broadcast_ack) Reply(msg, true, json::object());
+}
+
+void ClientConnection::HandlePresence(Channel& channel, InMessage& msg) {
+	const json::object* payload = msg.payload.if_object();
+	auto* event = payload ? payload->if_contains("event") : nullptr;
+	std::string_view name = event && event->is_string() ? std::string_view(event->get_string()) : std::string_view();
+	if (name == "track") {
+		auto* meta = payload->if_contains("payload");
+		if (!meta || !meta->is_object())
+			return Reply(msg, false, json::object{{"reason", "Presence track payload must be a map"}});
+		if (!channel.presence_enabled) {
+			// A track enables presence; the state comes first because the client buffers diffs until then.
+			channel.presence_enabled = true;
+			channel.Push(nullptr, "presence_state", hub_.PresenceState(channel.topic));
+		}
+		Reply(msg, true, json::object());
+		hub_.Track(channel, meta->get_object());
+	} else if (name == "untrack") {
+		Reply(msg, true, json::object());
+		hub_.Untrack(channel);
+	} else {
+		Reply(msg, false, json::object());
+	}
+}
+
+void ClientConnection::CloseChannel(const std::string& topic, bool notify) {
+	auto it = channels_.find(topic);
+	if (it == channels_.end()) return;
+	auto channel = std::move(it->second);
+	channels_.erase(it);
+	hub_.RemoveChannel(*channel);
+	if (notify) channel->Push(channel->join_ref, "phx_close", json::object());
+	channel->transport.reset();
+}
+
+}  // namespace walcast::channels

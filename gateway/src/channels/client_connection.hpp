@@ -1,0 +1,57 @@
+#pragma once
+// One WebSocket connection speaking Phoenix Channels: decodes frames, answers heartbeats, joins and
+// leaves channels, relays broadcasts and presence through the hub. Created by the network stage after
+// the upgrade; everything runs on the network thread.
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "channels/channel.hpp"
+#include "channels/hub.hpp"
+#include "channels/phoenix_codec.hpp"
+#include "core/client_transport.hpp"
+
+namespace walcast::channels {
+
+class ClientConnection {
+public:
+	static constexpr std::size_t kDefaultMaxChannels = 100;
+
+	// Keeps `transport` until OnClosed() (or destruction), so a transport that owns this connection
+	// forms a cycle that OnClosed breaks: call OnClosed when the socket is gone.
+	ClientConnection(Hub& hub, std::shared_ptr<ClientTransport> transport, Serializer serializer,
+	                 std::size_t max_channels = kDefaultMaxChannels);
+	~ClientConnection();
+	ClientConnection(const ClientConnection&) = delete;
+	ClientConnection& operator=(const ClientConnection&) = delete;
+
+	void OnText(std::string_view frame);
+	void OnBinary(std::string_view frame);
+	// The socket is gone: leave every channel (others see presence leaves), free everything, send nothing.
+	void OnClosed();
+
+	std::size_t ChannelCount() const { return channels_.size(); }
+
+private:
+	void Handle(InMessage& msg);
+	void HandleJoin(InMessage& msg);
+	void HandleBroadcast(Channel& channel, InMessage& msg);
+	void HandlePresence(Channel& channel, InMessage& msg);
+	// Removes the channel; with `notify` the client gets phx_close (ref = join_ref).
+	void CloseChannel(const std::string& topic, bool notify);
+	void Reply(const InMessage& msg, bool ok, boost::json::value response);
+	void ReplyError(const InMessage& msg, std::string_view reason);
+	void Malformed(std::string_view why);
+
+	Hub& hub_;
+	std::shared_ptr<ClientTransport> transport_;
+	Serializer serializer_;
+	std::size_t max_channels_;
+	std::map<std::string, std::shared_ptr<Channel>, std::less<>> channels_;  // by topic
+	bool closed_ = false;
+};
+
+}  // namespace walcast::channels

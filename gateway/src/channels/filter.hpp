@@ -1,0 +1,49 @@
+#pragma once
+// postgres_changes row filters, PostgREST style, evaluated in the gateway:
+//   id=eq.1   status=in.(open,"on hold")   name=not.ilike.a*   deleted_at=is.null   id=gt.0,id=lt.100
+// Comma-separated conditions are ANDed. A row matches only if every condition is true in SQL's
+// three-valued sense: NULLs and columns missing from the row never match (not even under not.).
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+namespace walcast::channels {
+
+enum class FilterOp { Eq, Neq, Lt, Lte, Gt, Gte, In, Like, Ilike, Is, IsDistinct };
+
+enum class IsValue { Null, NotNull, True, False, Unknown };
+
+struct FilterCondition {
+	std::string column;
+	FilterOp op = FilterOp::Eq;
+	bool negate = false;
+	std::string value;                // scalar operators
+	std::vector<std::string> values;  // in
+	IsValue is_value = IsValue::Null; // is
+};
+
+struct Filter {
+	std::vector<FilterCondition> conditions;  // empty: every row matches
+
+	bool Empty() const { return conditions.empty(); }
+	// `columns` is the change's [{name, type}] array (may be null: types are then inferred from the values).
+	bool Matches(const boost::json::object& row, const boost::json::array* columns) const;
+};
+
+inline constexpr std::size_t kMaxInValues = 100;
+
+// Parses a filter string. An empty or blank string is the empty filter. On error returns nullopt and sets
+// `error` to the message the client gets in the `system` error (e.g. "Error parsing `filter` params: [...]").
+std::optional<Filter> ParseFilter(std::string_view text, std::string& error);
+
+std::string_view FilterOpName(FilterOp op);
+
+// [{"id", "eq", "1"}, ...] as the original server prints a subscription's filters in its error messages.
+std::string DescribeFilters(const Filter& filter);
+
+}  // namespace walcast::channels

@@ -1,0 +1,322 @@
+#include "channels/hub.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+
+namespace walcast::channels {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string_view StringField(const json::object& obj, std::string_view key) {
+	auto* v = obj.if_contains(key);
+	if (!v || !v->is_string()) return {};
+	return v->get_string();
+}
+
+const json::object* ObjectField(const json::object& obj, std::string_view key) {
+	auto* v = obj.if_contains(key);
+	return v ? v->if_object() : nullptr;
+}
+
+}  // namespace
+
+std::string RouteKey(std::string_view schema, std::string_view table) {
+	std::string key;
+	key.reserve(schema.size() + table.size() + 1);
+	key.append(schema).push_back('\x1f');
+	key.append(table);
+	return key;
+}
+
+Hub::Hub(DeliveryProgress& progress, Catalog& catalog) : progress_(progress), catalog_(catalog) {}
+
+void Hub::Dispatch(const WalEvent& event) {
+	try {
+		switch (event.kind) {
+			case WalEventKind::Change: DispatchChange(event); break;
+			case WalEventKind::Message: DispatchMessage(event); break;
+			case WalEventKind::Commit: break;
+		}
+	} catch (const std::exception& e) {
+		// A bad event must not stop the stream: log it and count it as handled.
+		WALCAST_LOG(error, "hub", "event at " << FormatLsn(event.lsn) << " not dispatched: " << e.what());
+	}
+	matches_.clear();
+	match_ids_.clear();
+	progress_.MarkHandled(event);
+}
+
+void Hub::DispatchChange(const WalEvent& event) {
+	const json::object* change = event.data ? event.data->if_object() : nullptr;
+	if (!change || !event.json) {
+		WALCAST_LOG(warn, "hub", "change at " << FormatLsn(event.lsn) << " is not a JSON object; skipped");
+		return;
+	}
+	std::string_view type = StringField(*change, "type");
+	std::string_view schema = StringField(*change, "schema");
+	std::string_view table = StringField(*change, "table");
+	unsigned bit = EventBit(type);
+	if (!bit) {
+		WALCAST_LOG(debug, "hub", "change of type '" << type << "' at " << FormatLsn(event.lsn) << " skipped");
+		return;
+	}
+	// DELETE filters look at the old row (the replica identity), INSERT/UPDATE at the new one.
+	const json::object* row = nullptr;
+	if (bit == kDelete) row = ObjectField(*change, "old_record");
+	else if (bit != kTruncate) row = ObjectField(*change, "record");
+	const json::value* columns_value = change->if_contains("columns");
+	const json::array* columns = columns_value ? columns_value->if_array() : nullptr;
+
+	++stamp_;
+	Collect(RouteKey(schema, table), type, bit, schema, table, row, columns);
+	Collect(RouteKey(schema, "*"), type, bit, schema, table, row, columns);
+	Collect(RouteKey("*", table), type, bit, schema, table, row, columns);
+	Collect(RouteKey("*", "*"), type, bit, schema, table, row, columns);
+	if (matches_.empty()) return;
+	GlobalMetrics().changes_dispatched.fetch_add(1, std::memory_order_relaxed);
+
+	// Sending may close a client re-entrantly (slow-client close); matches_ holds each channel alive and
+	// nothing here iterates the indexes any more.
+	for (auto& match : matches_) {
+		Channel& ch = *match.channel;
+		if (!ch.Open()) continue;
+		OutFrame frame;
+		frame.shared = event.json;
+		if (ch.legacy) {
+			auto env = PushEnvelope(ch.serializer, ch.topic_json, type);
+			frame.head = std::move(env.head);
+			frame.tail = std::move(env.tail);
+		} else {
+			auto env = PushEnvelope(ch.serializer, ch.topic_json, "postgres_changes");
+			frame.head = std::move(env.head);
+			frame.head += "{\"ids\":[";
+			for (auto i = match.ids_begin; i < match.ids_end; ++i) {
+				if (i != match.ids_begin) frame.head.push_back(',');
+				frame.head += std::to_string(match_ids_[i]);
+			}
+			frame.head += "],\"data\":";
+			frame.tail = "}" + env.tail;
+		}
+		ch.Send(std::move(frame));
+	}
+}
+
+void Hub::Collect(const std::string& key, std::string_view, unsigned event_bit, std::string_view schema,
+                  std::string_view table, const json::object* row, const json::array* columns) {
+	auto it = routes_.find(key);
+	if (it == routes_.end()) return;
+	for (Channel* ch : it->second) {
+		if (ch->dispatch_stamp == stamp_) continue;  // already visited through another index entry
+		ch->dispatch_stamp = stamp_;
+		std::size_t begin = match_ids_.size();
+		for (auto& b : ch->bindings) {
+			if (!(b.events & event_bit)) continue;
+			if (!PatternMatches(b.schema, schema) || !PatternMatches(b.table, table)) continue;
+			if (event_bit == kTruncate) {
+				if (!b.filter.Empty()) continue;  // a truncate has no row to test a filter on
+			} else if (!b.filter.Empty() && (!row || !b.filter.Matches(*row, columns))) {
+				continue;
+			}
+			if (std::find(match_ids_.begin() + static_cast<std::ptrdiff_t>(begin), match_ids_.end(), b.id) ==
+			    match_ids_.end())
+				match_ids_.push_back(b.id);
+		}
+		if (match_ids_.size() > begin) matches_.push_back({ch->shared_from_this(), begin, match_ids_.size()});
+	}
+}
+
+void Hub::DispatchMessage(const WalEvent& event) {
+	// A walcast logical message {"topic": sub-topic, "event": name, "payload": any} becomes a broadcast on
+	// realtime:<topic>, so the database can push to channels (pg_logical_emit_message(true, 'walcast', ...)).
+	const json::object* message = event.data ? event.data->if_object() : nullptr;
+	if (!message) return;
+	const json::value* content = message->if_contains("content");
+	if (!content) content = message->if_contains("message");
+	if (!content) return;
+	json::value parsed;
+	if (auto* text = content->if_string()) {
+		boost::system::error_code ec;
+		parsed = json::parse(*text, ec);
+		if (ec) {
+			WALCAST_LOG(debug, "hub", "walcast message at " << FormatLsn(event.lsn) << " is not JSON; ignored");
+			return;
+		}
+		content = &parsed;
+	}
+	const json::object* body = content->if_object();
+	if (!body) return;
+	std::string_view subtopic = StringField(*body, "topic");
+	std::string_view name = StringField(*body, "event");
+	if (subtopic.empty() || name.empty()) {
+		WALCAST_LOG(debug, "hub", "walcast message at " << FormatLsn(event.lsn) << " lacks topic or event; ignored");
+		return;
+	}
+	json::object payload;
+	payload["type"] = "broadcast";
+	payload["event"] = name;
+	auto* inner = body->if_contains("payload");
+	payload["payload"] = inner ? *inner : json::value(json::object());
+	auto shared = std::make_shared<const std::string>(json::serialize(payload));
+	PushToTopic("realtime:" + std::string(subtopic), "broadcast", shared, [](const Channel&) { return true; });
+}
+
+template <class Want>
+void Hub::PushToTopic(const std::string& topic, std::string_view event, std::shared_ptr<const std::string> shared,
+                      Want want) {
+	auto it = topics_.find(topic);
+	if (it == topics_.end()) return;
+	std::vector<std::shared_ptr<Channel>> targets;
+	for (Channel* ch : it->second.channels)
+		if (ch->Open() && want(*ch)) targets.push_back(ch->shared_from_this());
+	if (targets.empty()) return;
+	std::string topic_json = QuoteJson(topic);
+	Envelope envelopes[2] = {PushEnvelope(Serializer::V1, topic_json, event),
+	                         PushEnvelope(Serializer::V2, topic_json, event)};
+	for (auto& ch : targets) {
+		auto& env = envelopes[ch->serializer == Serializer::V1 ? 0 : 1];
+		ch->Send(OutFrame{env.head, shared, env.tail, false});
+	}
+}
+
+void Hub::AddChannel(const std::shared_ptr<Channel>& channel) {
+	if (channel->in_hub) return;
+	channel->in_hub = true;
+	topics_[channel->topic].channels.insert(channel.get());
+	++channel_count_;
+	GlobalMetrics().channels.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Hub::ActivateBindings(Channel& channel) {
+	if (!channel.in_hub || channel.bindings_active) return;
+	channel.bindings_active = true;
+	for (auto& b : channel.bindings) {
+		auto key = RouteKey(b.schema, b.table);
+		if (std::find(channel.index_keys.begin(), channel.index_keys.end(), key) != channel.index_keys.end()) continue;
+		routes_[key].insert(&channel);
+		channel.index_keys.push_back(std::move(key));
+	}
+}
+
+void Hub::RemoveChannel(Channel& channel) {
+	if (!channel.in_hub) return;
+	channel.in_hub = false;
+	for (auto& key : channel.index_keys) {
+		auto it = routes_.find(key);
+		if (it == routes_.end()) continue;
+		it->second.erase(&channel);
+		if (it->second.empty()) routes_.erase(it);
+	}
+	channel.index_keys.clear();
+	channel.bindings_active = false;
+	if (auto it = topics_.find(channel.topic); it != topics_.end()) it->second.channels.erase(&channel);
+	--channel_count_;
+	GlobalMetrics().channels.fetch_sub(1, std::memory_order_relaxed);
+	// Others see this client's presence go; sending may re-enter, so the topic is looked up again after.
+	Untrack(channel);
+	if (auto it = topics_.find(channel.topic);
+	    it != topics_.end() && it->second.channels.empty() && it->second.presences.empty())
+		topics_.erase(it);
+}
+
+void Hub::BroadcastJson(const Channel& from, const json::value& payload) {
+	auto shared = std::make_shared<const std::string>(json::serialize(payload));
+	PushToTopic(from.topic, "broadcast", shared, [&](const Channel& c) { return &c != &from || from.broadcast_self; });
+}
+
+void Hub::BroadcastBinary(const Channel& from, const BinaryBroadcast& message) {
+	auto it = topics_.find(from.topic);
+	if (it == topics_.end()) return;
+	std::vector<std::shared_ptr<Channel>> targets;
+	for (Channel* ch : it->second.channels)
+		if (ch->Open() && (ch != &from || from.broadcast_self)) targets.push_back(ch->shared_from_this());
+	if (targets.empty()) return;
+	auto shared = std::make_shared<const std::string>(message.payload);
+	auto binary_head = UserBroadcastHead(from.topic, message.user_event, message.metadata, message.json_payload);
+	// vsn-1 receivers (and vsn-2 ones when the strings do not fit the binary format) get the JSON form.
+	std::string json_prefix = "{\"type\":\"broadcast\",\"event\":" + QuoteJson(message.user_event) + ",\"payload\":";
+	Envelope envelopes[2] = {PushEnvelope(Serializer::V1, from.topic_json, "broadcast"),
+	                         PushEnvelope(Serializer::V2, from.topic_json, "broadcast")};
+	for (auto& ch : targets) {
+		if (ch->serializer == Serializer::V2 && binary_head) {
+			ch->Send(OutFrame{*binary_head, shared, {}, true});
+		} else if (message.json_payload) {
+			auto& env = envelopes[ch->serializer == Serializer::V1 ? 0 : 1];
+			ch->Send(OutFrame{env.head + json_prefix, shared, "}" + env.tail, false});
+		}
+	}
+}
+
+namespace {
+json::object MetaWithRef(const json::object& meta, const std::string& phx_ref) {
+	json::object out = meta;
+	out["phx_ref"] = phx_ref;
+	return out;
+}
+}  // namespace
+
+json::object Hub::PresenceState(const std::string& topic) const {
+	json::object state;
+	auto it = topics_.find(topic);
+	if (it == topics_.end()) return state;
+	for (auto& p : it->second.presences) {
+		auto& slot = state[p.key];
+		if (!slot.is_object()) slot = json::object{{"metas", json::array()}};
+		slot.as_object()["metas"].as_array().push_back(MetaWithRef(p.meta, p.phx_ref));
+	}
+	return state;
+}
+
+void Hub::Track(Channel& channel, const json::object& meta) {
+	auto& topic = topics_[channel.topic];
+	auto it = std::find_if(topic.presences.begin(), topic.presences.end(),
+	                       [&](const PresenceEntry& p) { return p.owner == &channel; });
+	if (it != topic.presences.end() && it->meta == meta) return;  // tracking the same state again changes nothing
+	PresenceEntry joined{&channel, channel.presence_key, meta, std::to_string(++presence_counter_)};
+	std::optional<PresenceEntry> left;
+	if (it != topic.presences.end()) {
+		left = *it;
+		joined.meta["phx_ref_prev"] = it->phx_ref;
+		*it = joined;
+	} else {
+		topic.presences.push_back(joined);
+	}
+	// phx_ref_prev only belongs in the diff, not in the stored meta.
+	auto stored = std::find_if(topic.presences.begin(), topic.presences.end(),
+	                           [&](const PresenceEntry& p) { return p.owner == &channel; });
+	stored->meta.erase("phx_ref_prev");
+	SendPresenceDiff(channel.topic, &joined, left ? &*left : nullptr);
+}
+
+void Hub::Untrack(Channel& channel) {
+	auto topic = topics_.find(channel.topic);
+	if (topic == topics_.end()) return;
+	auto& presences = topic->second.presences;
+	auto it = std::find_if(presences.begin(), presences.end(), [&](const PresenceEntry& p) { return p.owner == &channel; });
+	if (it == presences.end()) return;
+	PresenceEntry left = std::move(*it);
+	presences.erase(it);
+	std::string topic_name = channel.topic;
+	SendPresenceDiff(topic_name, nullptr, &left);
+}
+
+void Hub::SendPresenceDiff(const std::string& topic, const PresenceEntry* joined, const PresenceEntry* left) {
+	auto side = [](const PresenceEntry* p) {
+		json::object out;
+		if (p) out[p->key] = json::object{{"metas", json::array{MetaWithRef(p->meta, p->phx_ref)}}};
+		return out;
+	};
+	json::object diff{{"joins", side(joined)}, {"leaves", side(left)}};
+	auto shared = std::make_shared<const std::string>(json::serialize(diff));
+	// Only channels that received a presence_state: the client buffers diffs until it has one.
+	PushToTopic(topic, "presence_diff", shared, [](const Channel& c) { return c.presence_enabled; });
+}
+
+}  // namespace walcast::channels

@@ -1,0 +1,95 @@
+#pragma once
+// The fan-out hub: every joined channel of every connection on the network thread, indexed two ways:
+// by topic (broadcast, presence, walcast messages) and by (schema, table) (postgres_changes, with
+// wildcard entries), so a change only visits the channels that could want it. Single-threaded: every
+// call happens on the network thread.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "channels/catalog.hpp"
+#include "channels/channel.hpp"
+#include "core/delivery_progress.hpp"
+#include "core/wal_event.hpp"
+
+namespace walcast::channels {
+
+class Hub {
+public:
+	Hub(DeliveryProgress& progress, Catalog& catalog);
+	Hub(const Hub&) = delete;
+	Hub& operator=(const Hub&) = delete;
+
+	// One event from the replication stage, in stream order. Hands a change to the queue of every
+	// matching channel, relays a walcast message as a broadcast, then marks the event handled.
+	void Dispatch(const WalEvent& event);
+
+	std::size_t ChannelCount() const { return channel_count_; }
+	Catalog& catalog() { return catalog_; }
+
+	// ---- used by ClientConnection ----
+	void AddChannel(const std::shared_ptr<Channel>& channel);
+	// Forgets the channel everywhere (routing, topic, presence: others get the leave diff).
+	void RemoveChannel(Channel& channel);
+	// Starts routing changes to the channel's bindings (the catalog accepted them).
+	void ActivateBindings(Channel& channel);
+
+	// Relays a client broadcast to the topic's channels (the sender too only with broadcast.self).
+	// JSON form: `payload` is the sender's {type, event, payload} map, relayed as is.
+	void BroadcastJson(const Channel& from, const boost::json::value& payload);
+	// Binary form (vsn-2 kind 3): vsn-2 receivers get a kind-4 frame, vsn-1 receivers JSON text (JSON
+	// payloads only; raw bytes cannot be put in JSON and are not sent to them).
+	void BroadcastBinary(const Channel& from, const BinaryBroadcast& message);
+
+	// Presence, in memory per topic.
+	boost::json::object PresenceState(const std::string& topic) const;
+	void Track(Channel& channel, const boost::json::object& meta);
+	void Untrack(Channel& channel);
+
+private:
+	struct PresenceEntry {
+		const Channel* owner;
+		std::string key;
+		boost::json::object meta;  // as tracked, without phx_ref
+		std::string phx_ref;
+	};
+	struct Topic {
+		std::unordered_set<Channel*> channels;
+		std::vector<PresenceEntry> presences;
+	};
+	struct Match {
+		std::shared_ptr<Channel> channel;
+		std::size_t ids_begin, ids_end;  // range in match_ids_
+	};
+
+	void DispatchChange(const WalEvent& event);
+	void DispatchMessage(const WalEvent& event);
+	void Collect(const std::string& key, std::string_view type, unsigned event_bit, std::string_view schema,
+	             std::string_view table, const boost::json::object* row, const boost::json::array* columns);
+	// Sends `shared` in each serializer's push envelope to the topic's channels accepted by `want`.
+	template <class Want>
+	void PushToTopic(const std::string& topic, std::string_view event, std::shared_ptr<const std::string> shared,
+	                 Want want);
+	void SendPresenceDiff(const std::string& topic, const PresenceEntry* joined, const PresenceEntry* left);
+
+	DeliveryProgress& progress_;
+	Catalog& catalog_;
+	std::unordered_map<std::string, Topic> topics_;
+	std::unordered_map<std::string, std::unordered_set<Channel*>> routes_;  // "schema\x1ftable" with "*"
+	std::size_t channel_count_ = 0;
+	std::uint64_t stamp_ = 0;
+	std::uint64_t presence_counter_ = 0;
+	std::vector<Match> matches_;            // scratch for one change
+	std::vector<std::int64_t> match_ids_;  // scratch for one change
+};
+
+// The routing-index key of a (schema, table) pattern pair.
+std::string RouteKey(std::string_view schema, std::string_view table);
+
+}  // namespace walcast::channels

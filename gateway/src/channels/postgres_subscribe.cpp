@@ -1,0 +1,78 @@
+#include "channels/postgres_subscribe.hpp"
+
+#include <set>
+#include <utility>
+
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+
+namespace walcast::channels {
+
+namespace json = boost::json;
+
+namespace {
+
+// Gathers the catalog answers for one join; the last answer decides.
+struct PendingSubscribe {
+	Hub* hub;
+	std::weak_ptr<Channel> channel;
+	std::size_t outstanding = 0;
+	std::string unavailable;  // first "could not ask the database" error
+	std::vector<CatalogTable> tables;
+
+	void Finish() {
+		auto ch = channel.lock();
+		if (!ch || !ch->Open() || !ch->in_hub) return;  // left, rejoined or disconnected meanwhile
+		if (!unavailable.empty()) {
+			GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+			SendPostgresStatus(*ch, false,
+			                   "Unable to subscribe to changes: the database could not be reached to check the "
+			                   "subscription (" + unavailable + "). Rejoin the channel to retry.");
+			return;
+		}
+		for (auto& binding : ch->bindings) {
+			auto problem = ValidateBinding(binding, tables);
+			if (!problem.empty()) {
+				GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+				WALCAST_LOG(info, "channels", ch->topic << ": postgres_changes refused: " << problem);
+				SendPostgresStatus(*ch, false, problem);
+				return;
+			}
+		}
+		hub->ActivateBindings(*ch);
+		SendPostgresStatus(*ch, true, "Subscribed to PostgreSQL");
+	}
+};
+
+}  // namespace
+
+void SendPostgresStatus(const Channel& channel, bool ok, std::string_view message) {
+	json::object payload{{"extension", "postgres_changes"},
+	                     {"status", ok ? "ok" : "error"},
+	                     {"message", message},
+	                     {"channel", channel.subtopic}};
+	channel.Push(nullptr, "system", payload);
+}
+
+void SubscribePostgres(Hub& hub, const std::shared_ptr<Channel>& channel) {
+	std::set<std::pair<std::string, std::string>> patterns;
+	for (auto& b : channel->bindings) patterns.emplace(b.schema, b.table);
+	if (patterns.empty()) return;
+	auto pending = std::make_shared<PendingSubscribe>();
+	pending->hub = &hub;
+	pending->channel = channel;
+	pending->outstanding = patterns.size();
+	for (auto& [schema, table] : patterns) {
+		// The callback may run before Lookup returns (in-memory catalogs), so `outstanding` is set first.
+		hub.catalog().Lookup(schema, table, [pending](CatalogResult result) {
+			if (!result.ok) {
+				if (pending->unavailable.empty()) pending->unavailable = result.error.empty() ? "unknown error" : result.error;
+			} else {
+				for (auto& t : result.tables) pending->tables.push_back(std::move(t));
+			}
+			if (--pending->outstanding == 0) pending->Finish();
+		});
+	}
+}
+
+}  // namespace walcast::channels
