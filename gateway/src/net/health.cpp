@@ -1,0 +1,96 @@
+#include "net/health.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace walcast::net {
+
+HealthSnapshot TakeSnapshot(const Metrics& m, std::string slot) {
+	constexpr auto relaxed = std::memory_order_relaxed;
+	HealthSnapshot s;
+	s.replication_connected = m.replication_connected.load(relaxed);
+	s.slot = std::move(slot);
+	s.received_lsn = m.received_lsn.load(relaxed);
+	s.confirmed_lsn = m.confirmed_lsn.load(relaxed);
+	s.server_wal_end = m.server_wal_end.load(relaxed);
+	s.changes_received = m.changes_received.load(relaxed);
+	s.replication_reconnects = m.replication_reconnects.load(relaxed);
+	s.changes_dispatched = m.changes_dispatched.load(relaxed);
+	s.channels = m.channels.load(relaxed);
+	s.client_errors = m.client_errors.load(relaxed);
+	s.clients = m.clients.load(relaxed);
+	s.messages_sent = m.messages_sent.load(relaxed);
+	s.bytes_sent = m.bytes_sent.load(relaxed);
+	s.slow_client_closes = m.slow_client_closes.load(relaxed);
+	return s;
+}
+
+std::uint64_t LagBytes(const HealthSnapshot& s) {
+	if (s.server_wal_end == kInvalidLsn || s.confirmed_lsn == kInvalidLsn) return 0;
+	if (s.server_wal_end < s.confirmed_lsn) return 0;
+	return s.server_wal_end - s.confirmed_lsn;
+}
+
+std::string RenderHealthJson(const HealthSnapshot& s) {
+	boost::json::object replication;
+	replication["connected"] = s.replication_connected;
+	replication["slot"] = s.slot;
+	replication["received_lsn"] = FormatLsn(s.received_lsn);
+	replication["confirmed_lsn"] = FormatLsn(s.confirmed_lsn);
+	replication["lag_bytes"] = LagBytes(s);
+
+	boost::json::object root;
+	root["status"] = s.replication_connected ? "ok" : "degraded";
+	root["replication"] = std::move(replication);
+	root["clients"] = s.clients;
+	root["channels"] = s.channels;
+	return boost::json::serialize(root);
+}
+
+unsigned HealthStatusCode(const HealthSnapshot& s) { return s.replication_connected ? 200 : 503; }
+
+namespace {
+
+void Emit(std::string& out, const char* name, const char* type, const char* help, std::uint64_t value) {
+	out += "# HELP ";
+	out += name;
+	out += ' ';
+	out += help;
+	out += "\n# TYPE ";
+	out += name;
+	out += ' ';
+	out += type;
+	out += '\n';
+	out += name;
+	out += ' ';
+	out += std::to_string(value);
+	out += '\n';
+}
+
+}  // namespace
+
+std::string RenderMetricsText(const HealthSnapshot& s) {
+	std::string out;
+	out.reserve(2048);
+	Emit(out, "walcast_changes_received_total", "counter", "Row changes received from the replication slot.",
+	     s.changes_received);
+	Emit(out, "walcast_changes_dispatched_total", "counter", "Row changes that matched at least one subscriber.",
+	     s.changes_dispatched);
+	Emit(out, "walcast_messages_sent_total", "counter", "WebSocket messages written to clients.", s.messages_sent);
+	Emit(out, "walcast_bytes_sent_total", "counter", "WebSocket payload bytes written to clients.", s.bytes_sent);
+	Emit(out, "walcast_clients", "gauge", "Open WebSocket connections.", s.clients);
+	Emit(out, "walcast_channels", "gauge", "Joined channels across all clients.", s.channels);
+	Emit(out, "walcast_slow_client_closes_total", "counter",
+	     "Clients closed because their send queue exceeded its byte cap.", s.slow_client_closes);
+	Emit(out, "walcast_client_errors_total", "counter", "Malformed frames, refused joins and bad filters.",
+	     s.client_errors);
+	Emit(out, "walcast_replication_reconnects_total", "counter", "Reconnections of the replication stream.",
+	     s.replication_reconnects);
+	Emit(out, "walcast_replication_connected", "gauge", "1 while the replication stream is connected.",
+	     s.replication_connected ? 1 : 0);
+	Emit(out, "walcast_replication_lag_bytes", "gauge", "Server WAL end minus the confirmed flush position.",
+	     LagBytes(s));
+	return out;
+}
+
+}  // namespace walcast::net

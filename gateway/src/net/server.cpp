@@ -1,0 +1,97 @@
+#include "net/server.hpp"
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/log.hpp"
+#include "net/listener.hpp"
+#include "net/server_context.hpp"
+
+namespace walcast::net {
+
+namespace {
+
+// One pass over the clients: closes those idle too long, tears down those that did not finish closing
+// in time. Both lists are ordered by time, so a pass touches only the sessions it acts on.
+void Sweep(ServerContext& ctx) {
+	const auto now = WebSocketSession::Clock::now();
+	const auto& s = ctx.settings;
+
+	while (!ctx.open_sessions.empty() && ctx.open_sessions.front().last_activity() + s.idle_timeout <= now) {
+		WebSocketSession& session = ctx.open_sessions.front();
+		const auto keep = session.shared_from_this();
+		WALCAST_LOG(info, "net", "closing a client idle for over " << s.idle_timeout.count() << " ms");
+		session.Close(CloseCode::IdleTimeout, "idle timeout");
+		if (!ctx.open_sessions.empty() && &ctx.open_sessions.front() == &session) session.unlink();  // never loop forever
+	}
+	while (!ctx.closing_sessions.empty() &&
+	       ctx.closing_sessions.front().closing_since() + s.close_timeout <= now) {
+		WebSocketSession& session = ctx.closing_sessions.front();
+		const auto keep = session.shared_from_this();
+		WALCAST_LOG(debug, "net", "tearing down a client that did not finish closing in time");
+		session.ForceClose();  // unlinks it
+	}
+}
+
+void ScheduleSweep(const std::shared_ptr<ServerContext>& ctx) {
+	ctx->sweep_timer.expires_after(ctx->settings.sweep_interval);
+	ctx->sweep_timer.async_wait([ctx](beast::error_code) {
+		// Cancellation (from Stop) just means "sweep now".
+		Sweep(*ctx);
+		if (ctx->stopping && ctx->open_sessions.empty() && ctx->closing_sessions.empty()) return;
+		ScheduleSweep(ctx);
+	});
+}
+
+void StopNow(ServerContext& ctx, Listener& listener) {
+	if (ctx.stopping) return;
+	ctx.stopping = true;
+	listener.Stop();
+
+	std::vector<std::shared_ptr<HttpSession>> http;
+	for (auto& session : ctx.http_sessions) http.push_back(session.shared_from_this());
+	for (auto& session : http) session->Stop();
+
+	// Close() moves each session to the closing list, so walk a copy.
+	std::vector<std::shared_ptr<WebSocketSession>> clients;
+	for (auto& session : ctx.open_sessions) clients.push_back(session.shared_from_this());
+	WALCAST_LOG(info, "net", "stopping: closing " << clients.size() << " clients");
+	for (auto& session : clients) session->Close(CloseCode::GoingAway, "server shutting down");
+
+	ctx.sweep_timer.cancel();
+}
+
+}  // namespace
+
+tcp::endpoint ResolveBindEndpoint(asio::io_context& ioc, std::string_view address, std::uint16_t port) {
+	beast::error_code ec;
+	const auto ip = asio::ip::make_address(std::string(address), ec);
+	if (!ec) return tcp::endpoint(ip, port);
+
+	tcp::resolver resolver(ioc);
+	const auto results = resolver.resolve(std::string(address), std::to_string(port),
+	                                      tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+	if (ec || results.empty())
+		throw std::runtime_error("cannot listen on " + std::string(address) + ":" + std::to_string(port) +
+		                         ": bad bind address: " + (ec ? ec.message() : "no address found"));
+	return results.begin()->endpoint();
+}
+
+Server::Server(asio::io_context& ioc, std::string_view address, std::uint16_t port, HandlerFactory factory,
+               ServerSettings settings)
+	: ctx_(std::make_shared<ServerContext>(ioc, std::move(settings), std::move(factory))) {
+	listener_ = std::make_shared<Listener>(ctx_, ResolveBindEndpoint(ioc, address, port));
+	port_ = listener_->local_endpoint().port();
+	listener_->Run();
+	ScheduleSweep(ctx_);
+	WALCAST_LOG(info, "net", "listening on " << address << ":" << port_);
+}
+
+Server::~Server() = default;
+
+void Server::Stop() {
+	asio::dispatch(ctx_->ioc, [ctx = ctx_, listener = listener_] { StopNow(*ctx, *listener); });
+}
+
+}  // namespace walcast::net

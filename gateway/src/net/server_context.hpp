@@ -1,0 +1,38 @@
+#pragma once
+// State shared by the listener, every session and the sweep. Sessions hold it by shared_ptr, so it
+// outlives every handler still queued in the io_context even after the Server object is gone.
+
+#include <boost/intrusive/list.hpp>
+
+#include "net/beast.hpp"
+#include "net/http_session.hpp"
+#include "net/inbound_handler.hpp"
+#include "net/server_settings.hpp"
+#include "net/websocket_session.hpp"
+
+namespace walcast::net {
+
+template <typename T>
+using AutoUnlinkList = boost::intrusive::list<T, boost::intrusive::constant_time_size<false>>;
+
+struct ServerContext {
+	ServerContext(asio::io_context& io, ServerSettings s, HandlerFactory f)
+		: ioc(io), settings(std::move(s)), factory(std::move(f)), sweep_timer(io) {}
+
+	asio::io_context& ioc;
+	const ServerSettings settings;
+	const HandlerFactory factory;
+	bool stopping = false;
+
+	// Open sessions, least recently active first: a message moves its session to the back, so the idle
+	// sweep only looks at the front. Closing sessions, oldest first, for the close timeout.
+	AutoUnlinkList<WebSocketSession> open_sessions;
+	AutoUnlinkList<WebSocketSession> closing_sessions;
+	// HTTP connections not (yet) upgraded, so Stop() can end them.
+	AutoUnlinkList<HttpSession> http_sessions;
+
+	asio::steady_timer sweep_timer;
+	std::uint64_t next_session_id = 1;
+};
+
+}  // namespace walcast::net

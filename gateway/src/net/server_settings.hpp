@@ -1,0 +1,33 @@
+#pragma once
+// Everything the network stage can be tuned with; main fills it from the gateway configuration.
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace walcast::net {
+
+struct ServerSettings {
+	// Largest inbound WebSocket message; a bigger one is refused with close 1009 (Realtime's cowboy limit).
+	std::size_t max_message_bytes = 5'000'000;
+	// Bytes a client may have waiting to be written; past it the client is closed with SlowClient (4008).
+	std::size_t send_queue_cap_bytes = 8u << 20;
+	// A socket that sends no message (not even a heartbeat) for this long is closed with IdleTimeout.
+	std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
+	// Time to read an HTTP request and to complete a WebSocket opening or closing handshake.
+	std::chrono::milliseconds handshake_timeout = std::chrono::seconds(30);
+	// Once we decided to close a client, how long it may take before its TCP socket is torn down.
+	std::chrono::milliseconds close_timeout = std::chrono::seconds(5);
+	// How often idle and closing clients are checked.
+	std::chrono::milliseconds sweep_interval = std::chrono::seconds(1);
+	// Largest HTTP request body (no route takes a body today).
+	std::size_t http_body_limit = 8 * 1024;
+	// permessage-deflate costs CPU and ~100 KB of zlib state per client; off unless asked for.
+	bool permessage_deflate = false;
+	// Replication slot name shown by /health.
+	std::string slot_name = "walcast";
+	// Value of the Server header on every HTTP response and on the WebSocket upgrade.
+	std::string server_header = "walcast-gateway";
+};
+
+}  // namespace walcast::net

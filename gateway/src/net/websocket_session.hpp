@@ -1,0 +1,94 @@
+#pragma once
+// One WebSocket client: reads messages into its InboundHandler and writes the frames the channels
+// stage Send()s, one async_write at a time, from a queue capped in bytes.
+//
+// Lifetime follows the Beast examples: every pending operation holds shared_from_this(), and a read is
+// always pending while the socket is open, so the session lives until its read loop ends. That end is
+// the single place where the handler hears OnClosed().
+//
+// Everything runs on the one network thread; no member is touched from anywhere else.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/intrusive/list_hook.hpp>
+
+#include "core/client_transport.hpp"
+#include "net/beast.hpp"
+#include "net/inbound_handler.hpp"
+#include "net/routes.hpp"
+#include "net/send_queue.hpp"
+
+namespace walcast::net {
+
+struct ServerContext;
+
+using AutoUnlinkHook =
+	boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
+
+class WebSocketSession : public ClientTransport,
+                         public std::enable_shared_from_this<WebSocketSession>,
+                         public AutoUnlinkHook {
+public:
+	using Clock = std::chrono::steady_clock;
+
+	WebSocketSession(tcp::socket&& socket, std::shared_ptr<ServerContext> ctx, WireVersion version);
+	~WebSocketSession() override;
+
+	// Completes the opening handshake for the upgrade request the HTTP session read.
+	void Run(http::request<http::string_body> request);
+
+	// ClientTransport
+	void Send(OutFrame frame) override;
+	void Close(CloseCode code, std::string_view reason) override;
+
+	// For the server's sweep over sessions.
+	Clock::time_point last_activity() const { return last_activity_; }
+	Clock::time_point closing_since() const { return closing_since_; }
+	// Tears the TCP connection down without a closing handshake: for clients that did not finish
+	// closing within the close timeout.
+	void ForceClose();
+
+	std::size_t queued_bytes() const { return queue_.bytes(); }
+
+private:
+	enum class State : std::uint8_t {
+		Handshake,  // opening handshake in progress
+		Open,       // in ServerContext::open_sessions
+		Closing,    // in ServerContext::closing_sessions, waiting for the write in flight (and the queue, if flushing)
+		CloseSent,  // close frame sent or being sent; waiting for the peer's close or the close timeout
+		Done,       // read loop ended, handler told; only pending completions keep the object alive
+	};
+
+	void OnAccept(beast::error_code ec);
+	void DoRead();
+	void OnRead(beast::error_code ec, std::size_t bytes);
+	void Deliver();
+	void DoWrite();
+	void OnWrite(beast::error_code ec, std::size_t bytes);
+	void DoClose();
+	void OnClose(beast::error_code ec);
+	void Finish(beast::error_code ec);
+	void MarkActive();
+	std::string Describe() const;
+
+	websocket::stream<tcp::socket> ws_;
+	beast::flat_buffer read_buffer_;
+	std::shared_ptr<ServerContext> ctx_;
+	std::unique_ptr<InboundHandler> handler_;
+	SendQueue queue_;
+	Clock::time_point last_activity_{};
+	Clock::time_point closing_since_{};
+	std::string close_reason_;
+	std::uint64_t id_;
+	CloseCode close_code_ = CloseCode::Normal;
+	WireVersion version_;
+	State state_ = State::Handshake;
+	bool writing_ = false;
+	bool counted_ = false;  // included in the clients gauge
+};
+
+}  // namespace walcast::net
