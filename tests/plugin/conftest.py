@@ -1,0 +1,50 @@
+"""Helpers for the plugin's integration tests: a walcast slot per test and readers for its output."""
+import json
+import os
+
+import pytest
+
+PKGLIBDIR = "/usr/lib/postgresql/15/lib"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def plugin_installed():
+    if not os.path.exists(os.path.join(PKGLIBDIR, "walcast.so")):
+        pytest.fail("walcast.so is not installed: run `make -f Makefile.pgxs install` first")
+
+
+class Slot:
+    """A logical slot using the walcast plugin, read through the SQL interface."""
+
+    def __init__(self, conn, name="walcast_test"):
+        self.conn = conn
+        self.name = name
+        conn.execute("SELECT pg_create_logical_replication_slot(%s, 'walcast')", (name,))
+
+    @staticmethod
+    def _options(opts):
+        flat = []
+        for key, value in opts.items():
+            flat += [key.replace("_", "-"), None if value is None else str(value)]
+        return flat
+
+    def raw(self, consume=True, **opts):
+        """The output rows as text, in order. Consumes them unless consume=False."""
+        fn = "pg_logical_slot_get_changes" if consume else "pg_logical_slot_peek_changes"
+        rows = self.conn.execute(f"SELECT data FROM {fn}(%s, NULL, NULL, VARIADIC %s::text[])",
+                                 (self.name, self._options(opts))).fetchall()
+        return [r[0] for r in rows]
+
+    def changes(self, consume=True, **opts):
+        """The output rows parsed as JSON (each row must be one complete JSON object)."""
+        return [json.loads(t) for t in self.raw(consume=consume, **opts)]
+
+
+@pytest.fixture
+def slot(conn):
+    return Slot(conn)
+
+
+def strip_volatile(obj):
+    """The object without keys whose values change from run to run, for exact comparisons."""
+    return {k: v for k, v in obj.items() if k not in ("commit_timestamp", "lsn", "xid", "commit_lsn")}
