@@ -1,0 +1,119 @@
+#include "net/health.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+namespace walcast::net {
+namespace {
+
+HealthSnapshot Connected() {
+	HealthSnapshot s;
+	s.replication_connected = true;
+	s.slot = "walcast";
+	s.received_lsn = 0x16B374D848ull;
+	s.confirmed_lsn = 0x16B3740000ull;
+	s.server_wal_end = 0x16B3750000ull;
+	s.clients = 3;
+	s.channels = 7;
+	return s;
+}
+
+TEST(Health, RendersConnectedStatus) {
+	const auto s = Connected();
+	const auto json = boost::json::parse(RenderHealthJson(s)).as_object();
+	EXPECT_EQ(json.at("status"), "ok");
+	EXPECT_EQ(json.at("clients").to_number<std::uint64_t>(), 3u);
+	EXPECT_EQ(json.at("channels").to_number<std::uint64_t>(), 7u);
+	const auto& r = json.at("replication").as_object();
+	EXPECT_EQ(r.at("connected"), true);
+	EXPECT_EQ(r.at("slot"), "walcast");
+	EXPECT_EQ(r.at("received_lsn"), "16/B374D848");
+	EXPECT_EQ(r.at("confirmed_lsn"), "16/B3740000");
+	EXPECT_EQ(r.at("lag_bytes").to_number<std::uint64_t>(), 0x10000u);
+	EXPECT_EQ(HealthStatusCode(s), 200u);
+}
+
+TEST(Health, DegradedWhenReplicationIsDown) {
+	HealthSnapshot s;
+	s.slot = "s1";
+	const auto json = boost::json::parse(RenderHealthJson(s)).as_object();
+	EXPECT_EQ(json.at("status"), "degraded");
+	EXPECT_EQ(json.at("replication").at("connected"), false);
+	EXPECT_EQ(json.at("replication").at("confirmed_lsn"), "0/0");
+	EXPECT_EQ(HealthStatusCode(s), 503u);
+}
+
+TEST(Health, LagIsZeroWhenUnknownOrBehind) {
+	HealthSnapshot s;
+	s.server_wal_end = 100;
+	EXPECT_EQ(LagBytes(s), 0u);  // nothing confirmed yet
+	s.confirmed_lsn = 200;
+	EXPECT_EQ(LagBytes(s), 0u);  // keepalive older than our confirm
+	s.server_wal_end = 250;
+	EXPECT_EQ(LagBytes(s), 50u);
+}
+
+TEST(Metrics, PrometheusTextHasHelpTypeAndValues) {
+	auto s = Connected();
+	s.changes_received = 11;
+	s.changes_dispatched = 9;
+	s.messages_sent = 42;
+	s.bytes_sent = 4200;
+	s.slow_client_closes = 2;
+	s.client_errors = 5;
+	s.replication_reconnects = 1;
+	const std::string text = RenderMetricsText(s);
+
+	for (const char* line : {
+			 "# TYPE walcast_changes_received_total counter\nwalcast_changes_received_total 11\n",
+			 "# TYPE walcast_changes_dispatched_total counter\nwalcast_changes_dispatched_total 9\n",
+			 "walcast_messages_sent_total 42\n",
+			 "walcast_bytes_sent_total 4200\n",
+			 "# TYPE walcast_clients gauge\nwalcast_clients 3\n",
+			 "# TYPE walcast_channels gauge\nwalcast_channels 7\n",
+			 "walcast_slow_client_closes_total 2\n",
+			 "walcast_client_errors_total 5\n",
+			 "walcast_replication_reconnects_total 1\n",
+			 "walcast_replication_connected 1\n",
+			 "walcast_replication_lag_bytes 65536\n",
+		 })
+		EXPECT_NE(text.find(line), std::string::npos) << line;
+
+	// Every sample line is preceded by its HELP and TYPE lines.
+	std::size_t samples = 0, helps = 0, types = 0;
+	std::size_t pos = 0;
+	while (pos < text.size()) {
+		const auto end = text.find('\n', pos);
+		ASSERT_NE(end, std::string::npos) << "text must end with a newline";
+		const std::string_view line(text.data() + pos, end - pos);
+		if (line.rfind("# HELP ", 0) == 0)
+			++helps;
+		else if (line.rfind("# TYPE ", 0) == 0)
+			++types;
+		else
+			++samples;
+		pos = end + 1;
+	}
+	EXPECT_EQ(samples, 11u);
+	EXPECT_EQ(helps, samples);
+	EXPECT_EQ(types, samples);
+}
+
+TEST(Metrics, SnapshotReadsTheLiveCounters) {
+	Metrics m;
+	m.replication_connected = true;
+	m.confirmed_lsn = 10;
+	m.server_wal_end = 30;
+	m.clients = 4;
+	m.bytes_sent = 99;
+	const auto s = TakeSnapshot(m, "slot");
+	EXPECT_TRUE(s.replication_connected);
+	EXPECT_EQ(s.slot, "slot");
+	EXPECT_EQ(LagBytes(s), 20u);
+	EXPECT_EQ(s.clients, 4u);
+	EXPECT_EQ(s.bytes_sent, 99u);
+}
+
+}  // namespace
+}  // namespace walcast::net
