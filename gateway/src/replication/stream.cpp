@@ -34,6 +34,7 @@ constexpr auto kMinStatusGap = 20ms;
 constexpr auto kInitialBackoff = 100ms;
 constexpr auto kConnectTimeout = 10s;
 constexpr auto kStopDrainTimeout = 2s;
+constexpr auto kPauseReportInterval = 30s;
 // How many messages are read between checks that a status update is due.
 constexpr int kClockCheckEvery = 64;
 
@@ -354,6 +355,8 @@ bool ReplicationStream::RunSession(Clock::duration& streamed_for) {
 	// The server resends whole transactions from confirmed_flush: start counting from a clean slate.
 	classifier_.Reset();
 	dedup_.OnReconnect();
+	session_skipped_ = 0;
+	session_skip_reported_ = false;
 	SetConnected(true);
 	const auto began = Clock::now();
 	Stream(c);
@@ -408,7 +411,15 @@ void ReplicationStream::HandleCopyData(const char* data, std::size_t size, bool&
 		auto event = classifier_.Classify(xlog->data_start, xlog->payload);
 		if (!event) return;
 		if (event->kind == WalEventKind::Change) metrics.changes_received.fetch_add(1, std::memory_order_relaxed);
-		if (!dedup_.Admit(*event)) return;
+		if (!dedup_.Admit(*event)) {
+			++session_skipped_;
+			return;
+		}
+		if (session_skipped_ && !session_skip_reported_) {
+			session_skip_reported_ = true;
+			WALCAST_LOG(info, kLog, "skipped " << session_skipped_ << " replayed events already delivered; new events from "
+			                                   << FormatLsn(event->lsn));
+		}
 		batch_bytes_ += xlog->payload.size();
 		batch_.push_back(std::move(*event));
 		return;
@@ -429,6 +440,18 @@ void ReplicationStream::HandleCopyData(const char* data, std::size_t size, bool&
 	WALCAST_LOG(error, kLog, "unexpected replication message type 0x" << std::hex
 	                                                                  << static_cast<int>(static_cast<unsigned char>(message[0]))
 	                                                                  << std::dec << " (" << size << " bytes), ignored");
+}
+
+void ReplicationStream::ReportPause() {
+	// A slow consumer pauses and resumes many times a second; one line per interval is enough.
+	++pauses_unreported_;
+	const auto now = Clock::now();
+	if (now - last_pause_report_ < kPauseReportInterval) return;
+	WALCAST_LOG(warn, kLog, "consumer behind: " << budget_.Events() << " events / " << budget_.Bytes()
+	                                            << " bytes in flight, reads paused (" << pauses_unreported_
+	                                            << " pauses since last report)");
+	pauses_unreported_ = 0;
+	last_pause_report_ = now;
 }
 
 void ReplicationStream::DeliverBatch() {
@@ -498,11 +521,8 @@ void ReplicationStream::Stream(PGconn* conn) {
 		const bool exhausted = budget_.Exhausted();
 		if (exhausted != paused_) {
 			paused_ = exhausted;
-			if (paused_)
-				WALCAST_LOG(warn, kLog, "consumer behind: " << budget_.Events() << " events / " << budget_.Bytes()
-				                                            << " bytes in flight, pausing reads");
-			else
-				WALCAST_LOG(info, kLog, "consumer caught up, resuming reads");
+			if (paused_) ReportPause();
+			else WALCAST_LOG(debug, kLog, "consumer caught up, resuming reads");
 		}
 
 		auto now = Clock::now();

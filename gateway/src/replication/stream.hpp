@@ -87,6 +87,7 @@ private:
 	ReadResult ReadAvailable(PGconn* conn, bool& force_status);
 	void HandleCopyData(const char* data, std::size_t size, bool& force_status);
 	void DeliverBatch();
+	void ReportPause();
 	bool SendStatus(PGconn* conn, bool reply_requested = false);
 	Lsn CurrentFlush();
 	void FinishCopy(PGconn* conn);
@@ -114,6 +115,10 @@ private:
 	Lsn last_sent_flush_ = kInvalidLsn;
 	Clock::time_point last_status_{};
 	bool paused_ = false;
+	std::uint64_t pauses_unreported_ = 0;
+	Clock::time_point last_pause_report_{};
+	std::uint64_t session_skipped_ = 0;  // replayed events the deduplicator dropped in this session
+	bool session_skip_reported_ = false;
 
 	std::atomic<bool> connected_{false};
 	std::atomic<Lsn> received_lsn_{kInvalidLsn};
