@@ -151,6 +151,8 @@ def js_client():
 
     def make(**config):
         config.setdefault("apikey", "walcast-test")
+        # The library's own log of every frame it pushes and receives lands in the transcript of a failing test.
+        config.setdefault("trace", True)
         c = JsClient(**config)
         started.append(c)
         return c
