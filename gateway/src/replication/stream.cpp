@@ -34,6 +34,7 @@ constexpr auto kMinStatusGap = 20ms;
 constexpr auto kInitialBackoff = 100ms;
 constexpr auto kConnectTimeout = 10s;
 constexpr auto kStopDrainTimeout = 2s;
+constexpr auto kStopSettleTimeout = 500ms;
 constexpr auto kPauseReportInterval = 30s;
 // How many messages are read between checks that a status update is due.
 constexpr int kClockCheckEvery = 64;
@@ -57,8 +58,9 @@ std::string OneLine(std::string_view text) {
 std::string ConnError(PGconn* conn) { return OneLine(PQerrorMessage(conn)); }
 
 // Adds a hint to errors whose server text does not say what to do.
-std::string_view HintFor(std::string_view sqlstate) {
-	if (sqlstate == "58P01") return " (is the output plugin installed in the server's lib directory?)";
+std::string_view HintFor(std::string_view sqlstate, std::string_view message) {
+	if (message.find("output plugin") != std::string_view::npos || sqlstate == "58P01")
+		return " (is the output plugin installed in the server's lib directory?)";
 	if (sqlstate == "55006") return " (another process is using the slot; retrying)";
 	if (sqlstate == "28P01" || sqlstate == "28000") return " (check the database user and password)";
 	if (sqlstate == "42501") return " (the user needs the REPLICATION attribute)";
@@ -70,7 +72,7 @@ std::string ResultError(const PGresult* result) {
 	const char* sqlstate = PQresultErrorField(result, PG_DIAG_SQLSTATE);
 	std::string text = OneLine(primary ? primary : PQresultErrorMessage(result));
 	if (text.empty()) text = std::string("unexpected result ") + PQresStatus(PQresultStatus(result));
-	if (sqlstate) text += std::string(" [") + sqlstate + "]" + std::string(HintFor(sqlstate));
+	if (sqlstate) text += std::string(" [") + sqlstate + "]" + std::string(HintFor(sqlstate, text));
 	return text;
 }
 
@@ -572,6 +574,11 @@ done:
 }
 
 void ReplicationStream::FinishCopy(PGconn* conn) {
+	// Give the consumer a moment to handle what it was already given, so the final flush covers it and a
+	// restart does not resend it. A consumer that is already stopped just costs this short wait.
+	const auto settle_deadline = Clock::now() + kStopSettleTimeout;
+	while (flush_.InFlight(progress_.HandledCount()) > 0 && Clock::now() < settle_deadline)
+		Wait(-1, 0, std::min(settle_deadline, Clock::now() + 10ms), true);
 	if (!SendStatus(conn)) return;
 	const Lsn flush = last_sent_flush_;
 	if (PQputCopyEnd(conn, nullptr) <= 0 || PQflush(conn) != 0) {
