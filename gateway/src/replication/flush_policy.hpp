@@ -26,7 +26,8 @@ public:
 	}
 
 	// The flush LSN to report now. `handled_count`/`handled_commit` come from DeliveryProgress;
-	// `transaction_open` is true while a BEGIN was received without its COMMIT.
+	// `transaction_open` is true while a BEGIN was received without its COMMIT (or anything received is not yet
+	// posted): then only handled commits count.
 	Lsn Compute(std::uint64_t handled_count, Lsn handled_commit, bool transaction_open);
 
 	std::uint64_t Posted() const { return posted_; }

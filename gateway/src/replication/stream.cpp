@@ -367,7 +367,9 @@ bool ReplicationStream::RunSession(Clock::duration& streamed_for) {
 }
 
 Lsn ReplicationStream::CurrentFlush() {
-	return flush_.Compute(progress_.HandledCount(), progress_.HandledCommit(), classifier_.InTransaction());
+	// Events still in the unposted batch are in flight too: never idle-advance past them.
+	return flush_.Compute(progress_.HandledCount(), progress_.HandledCommit(),
+	                      classifier_.InTransaction() || !batch_.empty());
 }
 
 bool ReplicationStream::SendStatus(PGconn* conn, bool reply_requested) {

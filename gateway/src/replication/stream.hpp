@@ -56,6 +56,7 @@ public:
 
 	// Starts the replication thread. Returns at once; connection problems are logged and retried there.
 	// Throws std::invalid_argument for settings that can never work (invalid slot name, empty plugin).
+	// A stream runs once: Start() after Stop() does nothing.
 	void Start();
 	// Sends a final status update with the flush position, ends the COPY, closes, joins. Idempotent and
 	// callable from any thread (from the replication thread itself it only requests the stop).
