@@ -18,14 +18,22 @@ void AppendInteger(StringInfo out, int64 v)
 }
 
 // to_jsonb writes a float or numeric as a JSON number when its text is one, and as a string otherwise
-// (NaN, Infinity, -Infinity).
-void AppendNumberText(StringInfo out, const char *text)
+// (NaN, Infinity, -Infinity). A number goes through numeric on the way, which spells floats in exponent form
+// (1e+100) and -0 out in plain digits; do the same for those, so the text is identical, not just equal.
+void AppendNumberText(StringInfo out, const char *text, bool is_float)
 {
 	int len = static_cast<int>(strlen(text));
-	if (IsValidJsonNumber(text, len))
-		appendBinaryStringInfo(out, text, len);
-	else
+	if (!IsValidJsonNumber(text, len)) {
 		AppendJsonString(out, text, len);
+		return;
+	}
+	if (is_float && (strpbrk(text, "eE") != nullptr || strcmp(text, "-0") == 0)) {
+		Datum num = DirectFunctionCall3(numeric_in, CStringGetDatum(text), ObjectIdGetDatum(InvalidOid),
+										Int32GetDatum(-1));
+		appendStringInfoString(out, DatumGetCString(DirectFunctionCall1(numeric_out, num)));
+		return;
+	}
+	appendBinaryStringInfo(out, text, len);
 }
 
 void AppendTextDatum(StringInfo out, Datum value)
@@ -59,7 +67,8 @@ void AppendValue(StringInfo out, const ColumnInfo *col, Datum value)
 		AppendInteger(out, DatumGetInt64(value));
 		return;
 	case ValueKind::FloatOrNumeric:
-		AppendNumberText(out, OutputFunctionCall(const_cast<FmgrInfo *>(&col->output), value));
+		AppendNumberText(out, OutputFunctionCall(const_cast<FmgrInfo *>(&col->output), value),
+						 col->base_type != NUMERICOID);
 		return;
 	case ValueKind::Text:
 		AppendTextDatum(out, value);

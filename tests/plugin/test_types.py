@@ -1,0 +1,215 @@
+"""Every value renders as PostgreSQL's own to_jsonb() renders it: compared in SQL as jsonb over every built-in
+type family, user-defined enums, domains and composites, and hostile text; plus exact text for key cases."""
+import json
+
+import pytest
+
+TYPES_DDL = """
+CREATE TYPE mood AS ENUM ('happy', 'sad', 'it''s "complicated"');
+CREATE DOMAIN posint AS int CHECK (VALUE > 0);
+CREATE DOMAIN short_text AS text CHECK (length(VALUE) < 100);
+CREATE DOMAIN stamp AS timestamptz;
+CREATE DOMAIN int_list AS int[];
+CREATE TYPE address AS (street text, zip int, tags text[]);
+CREATE TYPE person AS (name text, home address, mood mood, score numeric);
+CREATE DOMAIN person_d AS person;
+CREATE TABLE everything (
+    id int PRIMARY KEY,
+    i2 int2, i4 int4, i8 int8, f4 float4, f8 float8, num numeric, num_t numeric(10,3), money money,
+    b bool,
+    t text, vc varchar(20), bp char(6), nm name, ch "char",
+    by bytea,
+    d date, tm time, tmtz timetz, ts timestamp, ts3 timestamp(3), tstz timestamptz, iv interval,
+    u uuid, j json, jb jsonb,
+    inet inet, cidr cidr, mac macaddr, mac8 macaddr8,
+    pt point, ln line, ls lseg, bx box, pa path, pg polygon, ci circle,
+    bt bit(3), vb varbit,
+    tsv tsvector, tsq tsquery,
+    x xml,
+    r4 int4range, rn numrange, rts tstzrange, rd daterange, mr int4multirange,
+    o oid, lsn pg_lsn,
+    a_i int[], a_t text[], a_2d int[][], a_jb jsonb[], a_num numeric[], a_ts timestamptz[], a_b bool[],
+    a_comp address[], a_mood mood[], a_f8 float8[],
+    e mood, dom posint, dom_t short_text, dom_ts stamp, dom_arr int_list,
+    comp address, nested person, dom_comp person_d
+);
+"""
+
+ROWS = [
+    # typical values
+    """(1, 1, 2, 3, 1.5, 2.25, 3.75, 12.5, 9.99,
+        true, 'plain', 'var', 'pad', 'nm', 'c', '\\xdeadbeef',
+        '2024-02-29', '13:45:01.123456', '13:45:01+02', '2024-02-29 13:45:01.5', '2024-02-29 13:45:01.123456',
+        '2024-02-29 13:45:01.123456+05:30', '1 year 2 mons 3 days 04:05:06.789',
+        'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"b": [1, 2.50, "x"], "a": null}', '{"b": [1, 2.50], "a": {}}',
+        '192.168.0.1/24', '10.0.0.0/8', '08:00:2b:01:02:03', '08:00:2b:01:02:03:04:05',
+        '(1,2)', '{1,-1,0}', '[(0,0),(1,1)]', '(1,1),(0,0)', '[(0,0),(1,1),(2,0)]', '((0,0),(1,1),(1,0))', '<(0,0),5>',
+        B'101', B'1101',
+        'a fat cat', 'fat & (rat | cat)',
+        '<a href="x">t&amp;</a>',
+        '[1,10)', '(1.5,2.5]', '[2024-01-01 00:00+00,2024-02-01 00:00+00)', '[2024-01-01,2024-02-01)',
+        '{[1,3), [5,7)}',
+        4294967295, '16/B374D848',
+        '{1,NULL,3}', '{"a","NULL",NULL,"c,d"}', '{{1,2},{3,NULL}}', ARRAY['{"k":1}'::jsonb, '[]'], '{1.50,NaN,-Infinity}',
+        ARRAY['2024-01-01 00:00:00+00'::timestamptz, NULL], '{t,f,NULL}',
+        ARRAY[ROW('s', 1, '{a}')::address, NULL], '{happy,sad}', '{1e100,-0,NaN,Infinity}',
+        'sad', 5, 'dom', '2024-01-01 12:00:00+00', '{1,2}',
+        ROW('Main St', 12345, '{x,y}'), ROW('ann', ROW('Elm', 1, NULL), 'happy', 1.0), ROW('bo', NULL, NULL, NULL))""",
+    # edges
+    """(2, -32768, -2147483648, -9223372036854775808, 'NaN', 'Infinity', 'NaN', -0.000, -922337203685477.58,
+        false, '', '', '', '', '', '\\x',
+        'infinity', '24:00:00', '00:00:00-15:59', '-infinity', '4713-01-01 00:00:00 BC', 'infinity', '-178000000 years',
+        '00000000-0000-0000-0000-000000000000', '"just a string"', 'null',
+        '::1', '::/0', 'ff:ff:ff:ff:ff:ff', 'ff:ff:ff:ff:ff:ff:ff:ff',
+        '(1e300,-1e-300)', '{0,1,0}', '[(0,0),(0,0)]', '(0,0),(0,0)', '((0,0))', '((0,0))', '<(0,0),0>',
+        B'000', B'',
+        '', '',
+        '<empty/>',
+        'empty', '(,)', '(,)', '[-infinity,infinity]', '{}',
+        0, '0/0',
+        '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}',
+        'it''s "complicated"', 2147483647, '', 'infinity', '{}',
+        ROW(NULL, NULL, NULL), ROW(NULL, NULL, NULL, NULL), ROW(NULL, NULL, NULL, NULL))""",
+    # more numbers
+    """(3, 32767, 2147483647, 9223372036854775807, '-Infinity', '-Infinity', 'Infinity', 1234567.891, 0,
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)""",
+    """(4, 0, 0, 0, 1e-45, 1e100, '-Infinity', 0, 0,
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)""",
+    """(5, NULL, NULL, NULL, 3.4028235e38, 1.7976931348623157e308, 123456789012345678901234567890.123456789012345678901234567890,
+        NULL, NULL,
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)""",
+]
+
+HOSTILE = [
+    'double "quotes" and \'single\'',
+    "back\\slash \\\\ \\n not a newline \\u0041",
+    "".join(chr(c) for c in range(1, 32)) + "\x7f",
+    "line1\nline2\r\nline3\ttab\bback\fform",
+    "ünïcödé ÆØÅ 日本語 עברית العربية",
+    "emoji 😀🎉👩‍👩‍👧 and \U0001F600",
+    "</script><script>alert(1)</script>",
+    '{"looks": "like json"}',
+    "null",
+    "   leading and trailing spaces   ",
+    "\u2028\u2029 separators",
+]
+
+
+@pytest.fixture
+def typed(conn, slot):
+    conn.execute(TYPES_DDL)
+    # to_jsonb renders timestamptz in the session time zone; so must the plugin, so test a non-UTC zone
+    conn.execute("SET TimeZone = 'America/New_York'")
+    for row in ROWS:
+        conn.execute(f"INSERT INTO everything VALUES {row}")
+    return slot
+
+
+def test_every_column_of_every_row_equals_to_jsonb(conn, typed):
+    mismatches = conn.execute("""
+        WITH out AS (
+            SELECT (c.data::jsonb) AS obj FROM pg_logical_slot_peek_changes('walcast_test', NULL, NULL) c
+        )
+        SELECT ev.id, k.key, out.obj->'record'->k.key AS got, k.value AS want
+        FROM out
+        JOIN everything ev ON ev.id = (out.obj->'record'->>'id')::int
+        CROSS JOIN LATERAL jsonb_each(to_jsonb(ev)) k
+        WHERE NOT (out.obj->'record' ? k.key) OR out.obj->'record'->k.key IS DISTINCT FROM k.value
+        ORDER BY 1, 2""").fetchall()
+    assert mismatches == []
+    n, keys = conn.execute("""
+        SELECT count(*), max((SELECT count(*) FROM jsonb_object_keys((c.data::jsonb)->'record')))
+        FROM pg_logical_slot_peek_changes('walcast_test', NULL, NULL) c""").fetchone()
+    assert n == len(ROWS)
+    assert keys == conn.execute("SELECT count(*) FROM jsonb_object_keys((SELECT to_jsonb(ev) FROM everything ev "
+                                "LIMIT 1))").fetchone()[0]
+
+
+def test_column_types_are_typnames(conn, typed):
+    (row,) = [r for r in typed.changes() if r["record"]["id"] == 1]
+    types = {c["name"]: c["type"] for c in row["columns"]}
+    assert types["i2"] == "int2" and types["f8"] == "float8" and types["vc"] == "varchar" and types["bp"] == "bpchar"
+    assert types["a_i"] == "_int4" and types["a_2d"] == "_int4" and types["a_jb"] == "_jsonb"
+    assert types["e"] == "mood" and types["dom"] == "posint" and types["comp"] == "address"
+    assert types["tstz"] == "timestamptz" and types["jb"] == "jsonb" and types["u"] == "uuid"
+    expected = conn.execute("""
+        SELECT json_agg(json_build_object('name', a.attname, 'type', t.typname) ORDER BY a.attnum)
+        FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+        WHERE a.attrelid = 'everything'::regclass AND a.attnum > 0 AND NOT a.attisdropped""").fetchone()[0]
+    assert row["columns"] == expected
+
+
+def test_exact_text_of_key_renderings(conn, typed):
+    raw = {json.loads(t)["record"]["id"]: t for t in typed.raw()}
+    r1, r2, r3, r4 = raw[1], raw[2], raw[3], raw[4]
+    assert '"i8":3,' in r1 and '"num":3.75,' in r1 and '"num_t":12.500,' in r1
+    assert '"b":true,' in r1 and '"by":"\\\\xdeadbeef"' in r1
+    assert '"tstz":"2024-02-29T03:15:01.123456-05:00"' in r1
+    assert '"ts":"2024-02-29T13:45:01.5"' in r1 and '"d":"2024-02-29"' in r1
+    assert '"j":{"b": [1, 2.50, "x"], "a": null}' in r1 or '"j":{"b": [1, 2.50, "x"], "a": null},' in r1
+    assert '"jb":{"a": {}, "b": [1, 2.50]}' in r1
+    assert '"a_i":[1, null, 3]' in r1 and '"a_2d":[[1, 2], [3, null]]' in r1
+    assert '"a_t":["a", "NULL", null, "c,d"]' in r1
+    assert '"e":"sad"' in r1 and '"dom":5,' in r1
+    assert '"comp":{"zip": 12345, "tags": ["x", "y"], "street": "Main St"}' in r1
+    assert '"a_f8":[1' + '0' * 100 + ', 0, "NaN", "Infinity"]' in r1
+    assert '"f4":"NaN"' in r2 and '"f8":"Infinity"' in r2 and '"num":"NaN"' in r2 and '"num_t":0.000' in r2
+    assert '"b":false,' in r2 and '"i8":-9223372036854775808,' in r2
+    assert '"d":"infinity"' in r2 and '"ts":"-infinity"' in r2
+    assert '"j":"just a string"' in r2 and '"jb":null' in r2
+    assert '"f4":"-Infinity"' in r3 and '"num":"Infinity"' in r3 and '"b":null' in r3
+    assert '"f8":1' + '0' * 100 + ',' in r4 and '"f4":0.' + '0' * 44 + '1,' in r4
+    for rid, text in raw.items():
+        want = conn.execute("SELECT to_jsonb(f4)::text, to_jsonb(f8)::text, to_jsonb(num)::text "
+                            "FROM everything WHERE id = %s", (rid,)).fetchone()
+        for key, value in zip(("f4", "f8", "num"), want):
+            assert f'"{key}":{value},' in text, (rid, key, value)
+
+
+def test_hostile_text_round_trips_and_equals_to_jsonb(conn, slot):
+    conn.execute("CREATE TABLE h (id int PRIMARY KEY, t text, vc varchar, a text[], j jsonb, k jsonb)")
+    for i, s in enumerate(HOSTILE):
+        conn.execute("INSERT INTO h VALUES (%s, %s, %s, ARRAY[%s, %s], jsonb_build_object(%s::text, %s::text), to_jsonb(%s::text))",
+                     (i, s, s, s, s, s, s, s))
+    rows = {r["record"]["id"]: r["record"] for r in slot.changes(consume=False)}
+    for i, s in enumerate(HOSTILE):
+        assert rows[i]["t"] == s
+        assert rows[i]["vc"] == s
+        assert rows[i]["a"] == [s, s]
+        assert rows[i]["j"] == {s: s}
+        assert rows[i]["k"] == s
+    mismatches = conn.execute("""
+        SELECT h.id FROM pg_logical_slot_peek_changes('walcast_test', NULL, NULL) c
+        JOIN h ON h.id = ((c.data::jsonb)->'record'->>'id')::int
+        WHERE (c.data::jsonb)->'record' <> to_jsonb(h)""").fetchall()
+    assert mismatches == []
+
+
+def test_hostile_text_exact_escapes(conn, slot):
+    conn.execute("CREATE TABLE h (id int PRIMARY KEY, t text)")
+    conn.execute("INSERT INTO h VALUES (1, %s)", ("q\" b\\ n\n c\x01 d\x1f é 😀",))
+    (raw,) = slot.raw()
+    assert '"t":"q\\" b\\\\ n\\n c\\u0001 d\\u001f é 😀"' in raw
+    # identical to PostgreSQL's own escaping
+    pg = conn.execute("SELECT to_jsonb(t)::text FROM h").fetchone()[0]
+    assert f'"t":{pg}' in raw
+
+
+def test_bytea_follows_bytea_output_like_to_jsonb(conn, slot):
+    conn.execute("CREATE TABLE bin (id int PRIMARY KEY, b bytea)")
+    conn.execute("INSERT INTO bin VALUES (1, '\\x00ff5c22'::bytea)")
+    (raw,) = slot.raw(consume=False)
+    assert '"b":"\\\\x00ff5c22"' in raw
+    conn.execute("SET bytea_output = 'escape'")
+    (raw,) = slot.raw()
+    want = conn.execute("SELECT to_jsonb(b)::text FROM bin").fetchone()[0]
+    assert f'"b":{want}' in raw
