@@ -148,6 +148,7 @@ CatalogResult PgCatalog::Answer(Connection& conn, const std::string& schema, con
 		const char* params[] = {settings_.publication.c_str(), schema.c_str(), table.c_str()};
 		Result res(PQexecParams(pg, kQuery, 3, nullptr, params, nullptr, nullptr, 0));
 		if (res && PQresultStatus(res.get()) == PGRES_TUPLES_OK) {
+			out = CatalogResult{};  // a failed first attempt must not leak into the answer
 			int rows = PQntuples(res.get());
 			for (int i = 0; i < rows; ++i) {
 				std::string s = PQgetvalue(res.get(), i, 0), t = PQgetvalue(res.get(), i, 1);

@@ -1,0 +1,188 @@
+// PgCatalog against a real PostgreSQL 15: a throwaway cluster is created for this suite (initdb in a temp
+// dir, run as the `postgres` OS user when the tests run as root, as tests/harness/pgcluster.py does).
+
+#include "channels/pg_catalog.hpp"
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+namespace walcast::channels {
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kPgBin = "/usr/lib/postgresql/15/bin";
+
+int FreePort() {
+	int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+	sockaddr_in addr{};
+	addr.sin_family = AF_INET;
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+	socklen_t len = sizeof addr;
+	::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+	int port = ntohs(addr.sin_port);
+	::close(fd);
+	return port;
+}
+
+class Cluster {
+public:
+	bool Start() {
+		char tmpl[] = "/tmp/walcast-catalog-XXXXXX";
+		if (!::mkdtemp(tmpl)) return false;
+		root_ = tmpl;
+		port_ = FreePort();
+		as_ = ::geteuid() == 0 ? "runuser -u postgres -- " : "";
+		if (!as_.empty() && Run("chown postgres: " + root_) != 0) return false;
+		fs::permissions(root_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+		                           fs::perms::others_read | fs::perms::others_exec);
+		if (Run(as_ + kPgBin + "/initdb -D " + root_ + "/data -U postgres --auth=trust --no-sync -E UTF8 "
+		        "--locale=C.UTF-8 >" + root_ + "/initdb.log 2>&1") != 0)
+			return false;
+		return Ctl("start") == 0;
+	}
+	int Ctl(const std::string& action) {
+		std::string opts = "-c listen_addresses=127.0.0.1 -c port=" + std::to_string(port_) +
+		                   " -c unix_socket_directories=" + root_ + " -c fsync=off -c wal_level=logical";
+		return Run(as_ + kPgBin + "/pg_ctl -D " + root_ + "/data -l " + root_ + "/server.log -w -t 60 -m fast -o '" +
+		           opts + "' " + action + " >/dev/null 2>&1");
+	}
+	int Sql(const std::string& sql) {
+		return Run(as_ + kPgBin + "/psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " + std::to_string(port_) +
+		           " -U postgres -d postgres -c \"" + sql + "\" >/dev/null");
+	}
+	~Cluster() {
+		if (root_.empty()) return;
+		Run(as_ + kPgBin + "/pg_ctl -D " + root_ + "/data -m immediate -w stop >/dev/null 2>&1");
+		std::error_code ec;
+		fs::remove_all(root_, ec);
+	}
+	int port() const { return port_; }
+
+private:
+	static int Run(const std::string& cmd) { return std::system(cmd.c_str()); }
+	std::string root_, as_;
+	int port_ = 0;
+};
+
+class PgCatalogTest : public ::testing::Test {
+protected:
+	static void SetUpTestSuite() {
+		if (!fs::exists(kPgBin + "/initdb")) return;
+		cluster_ = new Cluster();
+		if (!cluster_->Start()) {
+			delete cluster_;
+			cluster_ = nullptr;
+			return;
+		}
+		cluster_->Sql(
+		    "CREATE SCHEMA shop;"
+		    "CREATE TABLE public.users (id bigint primary key, name text, dropped int, active bool);"
+		    "ALTER TABLE public.users DROP COLUMN dropped;"
+		    "CREATE TABLE public.secret (id int);"
+		    "CREATE TABLE shop.orders (id int, total numeric);"
+		    "CREATE PUBLICATION walcast_pub FOR TABLE public.users, shop.orders;");
+	}
+	static void TearDownTestSuite() {
+		delete cluster_;
+		cluster_ = nullptr;
+	}
+	void SetUp() override {
+		if (!cluster_) GTEST_FAIL() << "could not start a PostgreSQL 15 cluster";
+	}
+
+	PgCatalogSettings Settings(int port) {
+		PgCatalogSettings s;
+		s.host = "127.0.0.1";
+		s.port = std::to_string(port);
+		s.dbname = "postgres";
+		s.user = "postgres";
+		s.publication = "walcast_pub";
+		s.cache_ttl = std::chrono::milliseconds(0);
+		return s;
+	}
+
+	// Asks and runs the io_context until the answer is posted back (deadline 20 s).
+	CatalogResult Ask(PgCatalog& catalog, const std::string& schema, const std::string& table) {
+		std::optional<CatalogResult> answer;
+		catalog.Lookup(schema, table, [&](CatalogResult r) { answer = std::move(r); });
+		auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+		while (!answer && std::chrono::steady_clock::now() < deadline) {
+			io_.restart();
+			io_.run_one_for(std::chrono::milliseconds(100));
+		}
+		EXPECT_TRUE(answer) << "no answer within the deadline";
+		return answer ? *answer : CatalogResult{false, "timeout", {}};
+	}
+
+	PgCatalog::Post Poster() {
+		return [this](std::function<void()> f) { boost::asio::post(io_, std::move(f)); };
+	}
+
+	boost::asio::io_context io_;
+	static Cluster* cluster_;
+};
+Cluster* PgCatalogTest::cluster_ = nullptr;
+
+TEST_F(PgCatalogTest, FindsPublishedTablesWithTheirColumns) {
+	PgCatalog catalog(Settings(cluster_->port()), Poster());
+	auto r = Ask(catalog, "public", "users");
+	ASSERT_TRUE(r.ok) << r.error;
+	ASSERT_EQ(r.tables.size(), 1u);
+	EXPECT_EQ(r.tables[0].schema, "public");
+	EXPECT_EQ(r.tables[0].table, "users");
+	ASSERT_EQ(r.tables[0].columns.size(), 3u);  // the dropped column is not listed
+	EXPECT_EQ(r.tables[0].columns[0].name, "id");
+	EXPECT_EQ(r.tables[0].columns[0].type, "int8");
+	EXPECT_EQ(r.tables[0].columns[1].type, "text");
+	EXPECT_EQ(r.tables[0].columns[2].name, "active");
+	EXPECT_EQ(r.tables[0].columns[2].type, "bool");
+}
+
+TEST_F(PgCatalogTest, WildcardsAndUnpublishedTables) {
+	PgCatalog catalog(Settings(cluster_->port()), Poster());
+	auto all = Ask(catalog, "*", "*");
+	ASSERT_TRUE(all.ok) << all.error;
+	EXPECT_EQ(all.tables.size(), 2u);
+	auto shop = Ask(catalog, "shop", "*");
+	ASSERT_TRUE(shop.ok);
+	ASSERT_EQ(shop.tables.size(), 1u);
+	EXPECT_EQ(shop.tables[0].columns[1].type, "numeric");
+	auto secret = Ask(catalog, "public", "secret");  // exists, not published
+	ASSERT_TRUE(secret.ok);
+	EXPECT_TRUE(secret.tables.empty());
+	auto none = Ask(catalog, "public", "nope");
+	ASSERT_TRUE(none.ok);
+	EXPECT_TRUE(none.tables.empty());
+}
+
+TEST_F(PgCatalogTest, UnreachableDatabaseIsAnErrorNotAHang) {
+	PgCatalog catalog(Settings(FreePort()), Poster());
+	auto r = Ask(catalog, "public", "users");
+	EXPECT_FALSE(r.ok);
+	EXPECT_NE(r.error.find("127.0.0.1"), std::string::npos) << r.error;
+}
+
+TEST_F(PgCatalogTest, ReconnectsAfterTheServerRestarts) {
+	PgCatalog catalog(Settings(cluster_->port()), Poster());
+	ASSERT_TRUE(Ask(catalog, "public", "users").ok);
+	ASSERT_EQ(cluster_->Ctl("restart"), 0);  // the catalog's connection is now dead
+	auto r = Ask(catalog, "public", "users");
+	EXPECT_TRUE(r.ok) << r.error;
+	EXPECT_EQ(r.tables.size(), 1u);
+}
+
+}  // namespace
+}  // namespace walcast::channels
