@@ -142,6 +142,11 @@ void Build(PluginState *state, RelInfo *info, Relation rel)
 		MemoryContextDelete(info->mcxt);
 	info->mcxt = AllocSetContextCreate(state->cache_ctx, "walcast relation", ALLOCSET_SMALL_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(info->mcxt);
+	// Marked valid before the catalog lookups below: an invalidation that arrives while they run (opening an
+	// index accepts invalidation messages) clears it again, so the next change rebuilds instead of keeping
+	// what may be stale. `building` stays set if an ERROR interrupts, so a half-built entry is never used.
+	info->valid = true;
+	info->building = true;
 
 	info->schema_json = QuotedCopy(get_namespace_name(RelationGetNamespace(rel)));
 	info->table_json = QuotedCopy(RelationGetRelationName(rel));
@@ -204,7 +209,7 @@ void Build(PluginState *state, RelInfo *info, Relation rel)
 	info->columns_json = columns.data;
 
 	MemoryContextSwitchTo(old);
-	info->valid = true;
+	info->building = false;
 }
 
 } // namespace
@@ -245,7 +250,7 @@ RelInfo *GetRelInfo(PluginState *state, Relation rel)
 		// Only the key is set by hash_search; the rest must not be garbage if Build fails half way.
 		memset(reinterpret_cast<char *>(info) + sizeof(Oid), 0, sizeof(RelInfo) - sizeof(Oid));
 	}
-	if (!info->valid)
+	if (!info->valid || info->building)
 		Build(state, info, rel);
 	if (!info->pub_valid)
 		ComputePublishedActions(state, rel, info);

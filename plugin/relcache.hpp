@@ -42,6 +42,7 @@ enum class IdentityKind : uint8 { Default, Index, Full, Nothing };
 struct RelInfo {
 	Oid relid; // hash key, must be first
 	bool valid;
+	bool building; // set while Build runs; still set means an ERROR interrupted it
 	bool pub_valid;
 	MemoryContext mcxt; // everything this entry points to
 

@@ -44,6 +44,21 @@ void AppendTextDatum(StringInfo out, Datum value)
 		pfree(v); // a detoasted copy of a possibly huge value: free it now, not at the end of the change
 }
 
+// A json value is embedded as it was written, except that line breaks and tabs become spaces: json_in
+// accepts them only as whitespace between tokens, never raw inside strings, so this changes no value and
+// keeps every emitted object on one line for line-oriented readers such as pg_recvlogical.
+void AppendJsonText(StringInfo out, Datum value)
+{
+	struct varlena *v = pg_detoast_datum_packed(reinterpret_cast<struct varlena *>(DatumGetPointer(value)));
+	const char *p = VARDATA_ANY(v);
+	int len = static_cast<int>(VARSIZE_ANY_EXHDR(v));
+	int start = out->len;
+	appendBinaryStringInfo(out, p, len);
+	for (int i = start; i < out->len; i++)
+		if (out->data[i] == '\n' || out->data[i] == '\r' || out->data[i] == '\t')
+			out->data[i] = ' ';
+}
+
 void AppendJsonb(StringInfo out, Jsonb *jb)
 {
 	JsonbToCString(out, &jb->root, static_cast<int>(VARSIZE(jb)));
@@ -79,11 +94,9 @@ void AppendValue(StringInfo out, const ColumnInfo *col, Datum value)
 		AppendJsonString(out, buf);
 		return;
 	}
-	case ValueKind::Json: {
-		struct varlena *v = pg_detoast_datum_packed(reinterpret_cast<struct varlena *>(DatumGetPointer(value)));
-		appendBinaryStringInfo(out, VARDATA_ANY(v), static_cast<int>(VARSIZE_ANY_EXHDR(v)));
+	case ValueKind::Json:
+		AppendJsonText(out, value);
 		return;
-	}
 	case ValueKind::Jsonb:
 		AppendJsonb(out, DatumGetJsonbP(value));
 		return;

@@ -213,3 +213,12 @@ def test_bytea_follows_bytea_output_like_to_jsonb(conn, slot):
     (raw,) = slot.raw()
     want = conn.execute("SELECT to_jsonb(b)::text FROM bin").fetchone()[0]
     assert f'"b":{want}' in raw
+
+
+def test_json_with_line_breaks_stays_on_one_line(conn, slot):
+    conn.execute("CREATE TABLE js (id int PRIMARY KEY, j json)")
+    value = '{\n\t"a" : [1,\r\n 2], "s": "x\\ny"\n}'
+    conn.execute("INSERT INTO js VALUES (1, %s)", (value,))
+    (raw,) = slot.raw()
+    assert "\n" not in raw and "\r" not in raw and "\t" not in raw
+    assert json.loads(raw)["record"]["j"] == json.loads(value)
