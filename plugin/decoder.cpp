@@ -267,14 +267,6 @@ bool EmitTruncate(LogicalDecodingContext *ctx, PluginState *state, ReorderBuffer
 	return true;
 }
 
-// Only "walcast" and "walcast:<anything>" are ours; other prefixes belong to other consumers of the slot.
-bool IsOurPrefix(const char *prefix)
-{
-	static const char kPrefix[] = "walcast";
-	const size_t n = sizeof kPrefix - 1;
-	return strncmp(prefix, kPrefix, n) == 0 && (prefix[n] == '\0' || prefix[n] == ':');
-}
-
 // Message content as JSON when it is valid UTF-8 JSON, as a JSON string when it is other valid text, and as
 // a bytea-style "\\x..." hex string when it is not valid text at all.
 void AppendMessageContent(StringInfo out, const char *message, Size size)
@@ -303,7 +295,7 @@ void AppendMessageContent(StringInfo out, const char *message, Size size)
 bool EmitMessage(LogicalDecodingContext *ctx, PluginState *state, ReorderBufferTXN *txn, XLogRecPtr lsn,
 				 bool transactional, const char *prefix, Size size, const char *message)
 {
-	if (!state->opts.include_messages || !IsOurPrefix(prefix))
+	if (!state->opts.include_messages || !format::IsWalcastMessagePrefix(prefix))
 		return false;
 	if (transactional)
 		EnsureBegin(ctx, state, txn);

@@ -79,6 +79,7 @@ ValueKind KindFor(Oid base_type)
 	case DATEOID:
 	case TIMESTAMPOID:
 	case TIMESTAMPTZOID: return ValueKind::DateTime;
+	case UUIDOID: return ValueKind::Uuid;
 	case JSONOID: return ValueKind::Json;
 	case JSONBOID: return ValueKind::Jsonb;
 	default: break;

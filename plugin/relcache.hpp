@@ -19,6 +19,7 @@ enum class ValueKind : uint8 {
 	FloatOrNumeric, // output function; NaN/Infinity become strings, as to_jsonb does
 	Text,           // text, varchar, bpchar: the bytes themselves, escaped
 	DateTime,       // date, timestamp, timestamptz: JsonEncodeDateTime, which to_jsonb uses
+	Uuid,           // formatted directly, as uuid_out does
 	Json,           // embedded as JSON text
 	Jsonb,          // embedded as JSON text
 	OutputString,   // other built-in scalars: output function, as a JSON string

@@ -1,9 +1,11 @@
 #include "values.hpp"
 
 #include "json_out.hpp"
+#include "pure/format.hpp"
 
 extern "C" {
 #include "common/jsonapi.h"
+#include "utils/uuid.h"
 }
 
 namespace walcast {
@@ -92,6 +94,14 @@ void AppendValue(StringInfo out, const ColumnInfo *col, Datum value)
 		char buf[MAXDATELEN + 1];
 		JsonEncodeDateTime(buf, value, col->base_type, nullptr);
 		AppendJsonString(out, buf);
+		return;
+	}
+	case ValueKind::Uuid: {
+		char buf[format::kUuidTextLen + 1];
+		format::Uuid(DatumGetUUIDP(value)->data, buf);
+		appendStringInfoChar(out, '"');
+		appendBinaryStringInfo(out, buf, static_cast<int>(format::kUuidTextLen));
+		appendStringInfoChar(out, '"');
 		return;
 	}
 	case ValueKind::Json:

@@ -1,6 +1,7 @@
 #include "pure/format.hpp"
 
 #include <cstdio>
+#include <cstring>
 
 namespace walcast::format {
 
@@ -53,6 +54,26 @@ size_t CommitTimestamp(int64_t pg_usecs, char (&buf)[kTimestampBufSize])
 						  day, static_cast<int>(sod / 3600), static_cast<int>(sod / 60 % 60), static_cast<int>(sod % 60),
 						  static_cast<int>(usec / 1000));
 	return static_cast<size_t>(n);
+}
+
+void Uuid(const unsigned char (&bytes)[16], char (&buf)[kUuidTextLen + 1])
+{
+	static const char kHex[] = "0123456789abcdef";
+	size_t pos = 0;
+	for (int i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			buf[pos++] = '-';
+		buf[pos++] = kHex[bytes[i] >> 4];
+		buf[pos++] = kHex[bytes[i] & 0xF];
+	}
+	buf[pos] = '\0';
+}
+
+bool IsWalcastMessagePrefix(const char *prefix)
+{
+	static const char kPrefix[] = "walcast";
+	const size_t n = sizeof kPrefix - 1;
+	return std::strncmp(prefix, kPrefix, n) == 0 && (prefix[n] == '\0' || prefix[n] == ':');
 }
 
 } // namespace walcast::format

@@ -16,4 +16,12 @@ size_t Lsn(uint64_t lsn, char (&buf)[kLsnBufSize]);
 constexpr size_t kTimestampBufSize = 40;
 size_t CommitTimestamp(int64_t pg_usecs, char (&buf)[kTimestampBufSize]);
 
+// A 16-byte UUID as PostgreSQL's uuid_out writes it: lower-case hex in 8-4-4-4-12 groups.
+constexpr size_t kUuidTextLen = 36;
+void Uuid(const unsigned char (&bytes)[16], char (&buf)[kUuidTextLen + 1]);
+
+// Logical messages are ours when their prefix is exactly "walcast" or starts with "walcast:"; other prefixes
+// belong to other consumers of the same WAL.
+bool IsWalcastMessagePrefix(const char *prefix);
+
 } // namespace walcast::format

@@ -58,3 +58,28 @@ TEST(FormatTimestamp, BeforeTheEpochFloorsCorrectly)
 	EXPECT_EQ(Ts(-kUsecPerDay), "1999-12-31T00:00:00.000Z");
 	EXPECT_EQ(Ts(-946684800LL * 1000000), "1970-01-01T00:00:00.000Z");
 }
+
+TEST(FormatUuid, LowerCaseHexInGroups)
+{
+	const unsigned char bytes[16] = {0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8,
+									 0xbb, 0x6d, 0x6b, 0xb9, 0xbd, 0x38, 0x0a, 0x11};
+	char buf[walcast::format::kUuidTextLen + 1];
+	walcast::format::Uuid(bytes, buf);
+	EXPECT_STREQ(buf, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+	const unsigned char zero[16] = {};
+	walcast::format::Uuid(zero, buf);
+	EXPECT_STREQ(buf, "00000000-0000-0000-0000-000000000000");
+}
+
+TEST(MessagePrefix, ExactlyWalcastOrWalcastColon)
+{
+	using walcast::format::IsWalcastMessagePrefix;
+	EXPECT_TRUE(IsWalcastMessagePrefix("walcast"));
+	EXPECT_TRUE(IsWalcastMessagePrefix("walcast:"));
+	EXPECT_TRUE(IsWalcastMessagePrefix("walcast:room:1"));
+	EXPECT_FALSE(IsWalcastMessagePrefix("walcastx"));
+	EXPECT_FALSE(IsWalcastMessagePrefix("walcas"));
+	EXPECT_FALSE(IsWalcastMessagePrefix("Walcast"));
+	EXPECT_FALSE(IsWalcastMessagePrefix(""));
+	EXPECT_FALSE(IsWalcastMessagePrefix("x:walcast"));
+}
