@@ -25,8 +25,8 @@ def test_begin_and_commit_exact_format(conn, slot):
 
 
 def test_commit_lsn_is_the_end_of_the_commit_record(conn, slot):
-    """pg_logical_slot_peek_changes reports the commit record's end LSN on COMMIT rows... except it reports
-    the start: so compare with the slot's confirmed position after consuming, which is the commit's end."""
+    """After consuming through the SQL interface the slot's confirmed_flush_lsn is the end of the last
+    decoded commit record, which is what commit_lsn must be."""
     conn.execute("CREATE TABLE t (id int PRIMARY KEY)")
     conn.execute("INSERT INTO t VALUES (1)")
     rows = slot.raw(include_transaction=1)
