@@ -76,3 +76,24 @@ def test_type_rename_is_reflected_in_columns(conn, slot):
     assert rows[0]["columns"][1] == {"name": "m", "type": "mood"}
     assert rows[1]["columns"][1] == {"name": "m", "type": "feeling"}
     assert rows[1]["record"]["m"] == "glad"
+
+
+def test_schema_rename_is_reflected(conn, slot):
+    conn.execute("CREATE SCHEMA s1")
+    conn.execute("CREATE TABLE s1.t (id int PRIMARY KEY)")
+    conn.execute("INSERT INTO s1.t VALUES (1)")
+    conn.execute("ALTER SCHEMA s1 RENAME TO s2")
+    conn.execute("INSERT INTO s2.t VALUES (2)")
+    assert [(r["schema"], r["record"]["id"]) for r in slot.changes()] == [("s1", 1), ("s2", 2)]
+
+
+def test_table_without_columns(conn, slot):
+    conn.execute("CREATE TABLE empty ()")
+    conn.execute("INSERT INTO empty DEFAULT VALUES")
+    conn.execute("ALTER TABLE empty ADD COLUMN x int")
+    conn.execute("ALTER TABLE empty DROP COLUMN x")
+    conn.execute("INSERT INTO empty DEFAULT VALUES")
+    raw = slot.raw()
+    assert len(raw) == 2
+    for text in raw:
+        assert '"columns":[],"record":{},"errors":null}' in text
