@@ -250,6 +250,9 @@ void WebSocketSession::Finish(beast::error_code ec) {
 	// Release the descriptor now rather than when the last pending completion lets go of us.
 	beast::error_code ignored;
 	beast::get_lowest_layer(ws_).close(ignored);
+
+	// The last client gone after Stop(): let the sweep end now instead of at its next tick.
+	if (ctx_->stopping && ctx_->open_sessions.empty() && ctx_->closing_sessions.empty()) ctx_->sweep_timer.cancel();
 }
 
 }  // namespace walcast::net

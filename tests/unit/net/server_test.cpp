@@ -1,0 +1,394 @@
+// The Server end to end over loopback, with a test handler in place of the channels stage. Server and
+// client share one io_context on the test thread (the production threading model: one network thread);
+// every wait is "run the loop until the client coroutine finished", bounded by a deadline.
+
+#include "net/server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+
+#include "core/metrics.hpp"
+
+namespace walcast::net {
+namespace {
+
+using namespace std::chrono_literals;
+using asio::awaitable;
+using asio::use_awaitable;
+
+struct Observed {
+	int handlers_created = 0;
+	int closed = 0;
+	WireVersion version = WireVersion::V1;
+	std::vector<std::string> texts;
+	std::vector<std::string> binaries;
+};
+
+// Echoes "<msg>" (as head, shared payload, tail), and obeys a few commands.
+class EchoHandler final : public InboundHandler {
+public:
+	EchoHandler(std::shared_ptr<ClientTransport> transport, Observed& seen) : transport_(std::move(transport)), seen_(seen) {}
+
+	void OnText(std::string_view message) override {
+		seen_.texts.emplace_back(message);
+		if (message.rfind("flood:", 0) == 0) {
+			const int count = std::stoi(std::string(message.substr(6)));
+			auto payload = std::make_shared<const std::string>(100, 'f');
+			for (int i = 0; i < count; ++i) transport_->Send(OutFrame{"", payload, "", false});
+			return;
+		}
+		if (message == "bye") {
+			transport_->Send(OutFrame{"last", nullptr, "", false});
+			transport_->Close(CloseCode::Normal, "bye");
+			transport_->Send(OutFrame{"after close", nullptr, "", false});  // must be a no-op
+			return;
+		}
+		transport_->Send(OutFrame{"<", std::make_shared<const std::string>(message), ">", false});
+	}
+	void OnBinary(std::string_view message) override {
+		seen_.binaries.emplace_back(message);
+		transport_->Send(OutFrame{"", std::make_shared<const std::string>(message), "", true});
+	}
+	void OnClosed() override {
+		++seen_.closed;
+		transport_.reset();
+	}
+
+private:
+	std::shared_ptr<ClientTransport> transport_;
+	Observed& seen_;
+};
+
+class ServerTest : public ::testing::Test {
+protected:
+	void StartServer(ServerSettings settings = {}) {
+		server_ = std::make_unique<Server>(
+			ioc_, "127.0.0.1", 0,
+			[this](std::shared_ptr<ClientTransport> transport, WireVersion version) -> std::unique_ptr<InboundHandler> {
+				++seen_.handlers_created;
+				seen_.version = version;
+				return std::make_unique<EchoHandler>(std::move(transport), seen_);
+			},
+			std::move(settings));
+	}
+
+	// Runs the loop until `client` finishes (rethrowing its exception), failing after a deadline.
+	void RunClient(awaitable<void> client, std::chrono::steady_clock::duration limit = 10s) {
+		bool done = false;
+		std::exception_ptr error;
+		asio::co_spawn(ioc_, std::move(client), [&](std::exception_ptr e) {
+			error = e;
+			done = true;
+		});
+		RunUntil([&] { return done; }, limit);
+		ASSERT_TRUE(done) << "client did not finish in time";
+		if (error) std::rethrow_exception(error);
+	}
+
+	template <typename Predicate>
+	void RunUntil(Predicate done, std::chrono::steady_clock::duration limit = 10s) {
+		const auto deadline = std::chrono::steady_clock::now() + limit;
+		while (!done() && std::chrono::steady_clock::now() < deadline) ioc_.run_one_for(50ms);
+	}
+
+	awaitable<std::unique_ptr<websocket::stream<beast::tcp_stream>>> Connect(std::string target) {
+		auto ws = std::make_unique<websocket::stream<beast::tcp_stream>>(co_await asio::this_coro::executor);
+		co_await beast::get_lowest_layer(*ws).async_connect(Endpoint(), use_awaitable);
+		co_await ws->async_handshake("127.0.0.1", target, use_awaitable);
+		co_return ws;
+	}
+
+	// Sends a raw HTTP request and returns the response.
+	awaitable<http::response<http::string_body>> Request(http::request<http::string_body> req) {
+		beast::tcp_stream stream(co_await asio::this_coro::executor);
+		co_await stream.async_connect(Endpoint(), use_awaitable);
+		req.set(http::field::host, "127.0.0.1");
+		req.prepare_payload();
+		co_await http::async_write(stream, req, use_awaitable);
+		beast::flat_buffer buffer;
+		http::response<http::string_body> res;
+		co_await http::async_read(stream, buffer, res, use_awaitable);
+		co_return res;
+	}
+
+	static http::request<http::string_body> UpgradeRequest(std::string target) {
+		http::request<http::string_body> req{http::verb::get, target, 11};
+		req.set(http::field::connection, "Upgrade");
+		req.set(http::field::upgrade, "websocket");
+		req.set(http::field::sec_websocket_version, "13");
+		req.set(http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+		return req;
+	}
+
+	// Reads until the server closes; returns the messages read before it. With `clean`, the close must be
+	// a complete closing handshake; otherwise only the close frame matters (after a failed connection,
+	// Beast's teardown may reset the socket while our close reply is still on its way).
+	static awaitable<std::vector<std::string>> ReadUntilClosed(websocket::stream<beast::tcp_stream>& ws,
+	                                                           bool clean = true) {
+		std::vector<std::string> messages;
+		for (;;) {
+			beast::flat_buffer buffer;
+			auto [ec, n] = co_await ws.async_read(buffer, asio::as_tuple(use_awaitable));
+			if (ec) {
+				if (clean) EXPECT_EQ(ec, websocket::error::closed) << ec.message();
+				co_return messages;
+			}
+			messages.push_back(beast::buffers_to_string(buffer.data()));
+		}
+	}
+
+	tcp::endpoint Endpoint() const { return {asio::ip::make_address("127.0.0.1"), server_->port()}; }
+
+	asio::io_context ioc_;
+	Observed seen_;
+	std::unique_ptr<Server> server_;
+};
+
+TEST_F(ServerTest, EchoesTextAndBinaryAsSingleMessages) {
+	StartServer();
+	const auto clients_before = GlobalMetrics().clients.load();
+	const auto sent_before = GlobalMetrics().messages_sent.load();
+	RunClient([&]() -> awaitable<void> {
+		auto ws = co_await Connect("/socket/websocket?vsn=2.0.0&apikey=anything&log_level=info");
+		EXPECT_EQ(GlobalMetrics().clients.load(), clients_before + 1);
+
+		co_await ws->async_write(asio::buffer(std::string("hello")), use_awaitable);
+		beast::flat_buffer buffer;
+		co_await ws->async_read(buffer, use_awaitable);
+		EXPECT_TRUE(ws->got_text());
+		EXPECT_EQ(beast::buffers_to_string(buffer.data()), "<hello>");
+
+		ws->binary(true);
+		co_await ws->async_write(asio::buffer(std::string("\x03\x01", 2)), use_awaitable);
+		buffer.clear();
+		co_await ws->async_read(buffer, use_awaitable);
+		EXPECT_TRUE(ws->got_binary());
+		EXPECT_EQ(beast::buffers_to_string(buffer.data()), std::string("\x03\x01", 2));
+
+		co_await ws->async_close(websocket::close_code::normal, use_awaitable);
+	}());
+	RunUntil([&] { return seen_.closed == 1; });
+	EXPECT_EQ(seen_.handlers_created, 1);
+	EXPECT_EQ(seen_.version, WireVersion::V2);
+	EXPECT_EQ(seen_.closed, 1);
+	EXPECT_EQ(seen_.texts, std::vector<std::string>{"hello"});
+	EXPECT_EQ(seen_.binaries.size(), 1u);
+	EXPECT_EQ(GlobalMetrics().clients.load(), clients_before);
+	EXPECT_EQ(GlobalMetrics().messages_sent.load(), sent_before + 2);
+}
+
+TEST_F(ServerTest, DefaultsToVsn1OnTheRealtimePath) {
+	StartServer();
+	RunClient([&]() -> awaitable<void> {
+		auto ws = co_await Connect("/realtime/v1/websocket/");
+		co_await ws->async_close(websocket::close_code::normal, use_awaitable);
+	}());
+	RunUntil([&] { return seen_.closed == 1; });
+	EXPECT_EQ(seen_.version, WireVersion::V1);
+	EXPECT_EQ(seen_.closed, 1);
+}
+
+TEST_F(ServerTest, ServerCloseFlushesQueuedFramesFirstAndIgnoresLaterSends) {
+	StartServer();
+	RunClient([&]() -> awaitable<void> {
+		auto ws = co_await Connect("/socket/websocket");
+		co_await ws->async_write(asio::buffer(std::string("bye")), use_awaitable);
+		const auto messages = co_await ReadUntilClosed(*ws);
+		EXPECT_EQ(messages, std::vector<std::string>{"last"});
+		EXPECT_EQ(ws->reason().code, 1000);
+		EXPECT_EQ(std::string(ws->reason().reason.data(), ws->reason().reason.size()), "bye");
+	}());
+	RunUntil([&] { return seen_.closed == 1; });
+	EXPECT_EQ(seen_.closed, 1);
+}
+
+TEST_F(ServerTest, RefusesUnsupportedVsnWithJson400) {
+	StartServer();
+	RunClient([&]() -> awaitable<void> {
+		const auto res = co_await Request(UpgradeRequest("/socket/websocket?vsn=9.9.9"));
+		EXPECT_EQ(res.result_int(), 400u);
+		EXPECT_EQ(res.body(), R"({"error":"unsupported vsn 9.9.9"})");
+		EXPECT_EQ(res[http::field::content_type], "application/json");
+	}());
+	EXPECT_EQ(seen_.handlers_created, 0);
+}
+
+TEST_F(ServerTest, UpgradeOnUnknownPathIs404) {
+	StartServer();
+	RunClient([&]() -> awaitable<void> {
+		const auto res = co_await Request(UpgradeRequest("/other/websocket"));
+		EXPECT_EQ(res.result_int(), 404u);
+		EXPECT_NE(res.body().find("\"error\""), std::string::npos);
+	}());
+}
+
+TEST_F(ServerTest, ServesHealthAndMetricsOnOneKeptAliveConnection) {
+	ServerSettings settings;
+	settings.slot_name = "test_slot";
+	StartServer(settings);
+	RunClient([&]() -> awaitable<void> {
+		beast::tcp_stream stream(co_await asio::this_coro::executor);
+		co_await stream.async_connect(Endpoint(), use_awaitable);
+		beast::flat_buffer buffer;
+
+		http::request<http::string_body> health{http::verb::get, "/health", 11};
+		health.set(http::field::host, "x");
+		co_await http::async_write(stream, health, use_awaitable);
+		http::response<http::string_body> res;
+		co_await http::async_read(stream, buffer, res, use_awaitable);
+		const auto expected = GlobalMetrics().replication_connected.load() ? 200u : 503u;
+		EXPECT_EQ(res.result_int(), expected);
+		const auto json = boost::json::parse(res.body());
+		EXPECT_EQ(json.at("replication").at("slot"), "test_slot");
+		EXPECT_TRUE(res.keep_alive());
+
+		http::request<http::string_body> metrics{http::verb::get, "/metrics", 11};
+		metrics.set(http::field::host, "x");
+		co_await http::async_write(stream, metrics, use_awaitable);
+		http::response<http::string_body> res2;
+		co_await http::async_read(stream, buffer, res2, use_awaitable);
+		EXPECT_EQ(res2.result_int(), 200u);
+		EXPECT_NE(res2.body().find("# TYPE walcast_clients gauge"), std::string::npos);
+
+		http::request<http::string_body> missing{http::verb::get, "/nope", 11};
+		missing.set(http::field::host, "x");
+		co_await http::async_write(stream, missing, use_awaitable);
+		http::response<http::string_body> res3;
+		co_await http::async_read(stream, buffer, res3, use_awaitable);
+		EXPECT_EQ(res3.result_int(), 404u);
+		EXPECT_NE(res3.body().find("\"error\""), std::string::npos);
+	}());
+}
+
+TEST_F(ServerTest, OversizedMessageIsClosedWith1009) {
+	ServerSettings settings;
+	settings.max_message_bytes = 1000;
+	StartServer(settings);
+	RunClient([&]() -> awaitable<void> {
+		auto ws = co_await Connect("/socket/websocket?vsn=2.0.0");
+		co_await ws->async_write(asio::buffer(std::string(999, 'a')), use_awaitable);
+		co_await ws->async_write(asio::buffer(std::string(2000, 'b')), use_awaitable);
+		const auto messages = co_await ReadUntilClosed(*ws, false);
+		EXPECT_EQ(messages.size(), 1u);  // the echo of the message within the limit
+		EXPECT_EQ(ws->reason().code, 1009);
+	}());
+	RunUntil([&] { return seen_.closed == 1; });
+	EXPECT_EQ(seen_.texts.size(), 1u);
+	EXPECT_EQ(seen_.closed, 1);
+}
+
+TEST_F(ServerTest, ClientOverItsQueueCapIsClosedAsSlowWithoutFlushing) {
+	ServerSettings settings;
+	settings.send_queue_cap_bytes = 1000;  // ten 100-byte frames
+	StartServer(settings);
+	const auto slow_before = GlobalMetrics().slow_client_closes.load();
+	RunClient([&]() -> awaitable<void> {
+		auto ws = co_await Connect("/socket/websocket");
+		// One handler call queues 50 frames before any write can complete: the 11th passes the cap.
+		co_await ws->async_write(asio::buffer(std::string("flood:50")), use_awaitable);
+		const auto messages = co_await ReadUntilClosed(*ws);
+		EXPECT_LE(messages.size(), 1u);  // at most the frame already being written
+		EXPECT_EQ(ws->reason().code, 4008);
+	}());
+	RunUntil([&] { return seen_.closed == 1; });
+	EXPECT_EQ(GlobalMetrics().slow_client_closes.load(), slow_before + 1);
+	EXPECT_EQ(seen_.closed, 1);
+}
+
+TEST_F(ServerTest, SilentClientIsClosedForIdleness) {
+	ServerSettings settings;
+	settings.idle_timeout = 300ms;
+	settings.sweep_interval = 50ms;
+	StartServer(settings);
+	RunClient([&]() -> awaitable<void> {
+		auto ws = co_await Connect("/socket/websocket");
+		const auto start = std::chrono::steady_clock::now();
+		const auto messages = co_await ReadUntilClosed(*ws);
+		EXPECT_TRUE(messages.empty());
+		EXPECT_EQ(ws->reason().code, 4000);
+		EXPECT_GE(std::chrono::steady_clock::now() - start, 250ms);
+	}());
+	RunUntil([&] { return seen_.closed == 1; });
+	EXPECT_EQ(seen_.closed, 1);
+}
+
+TEST_F(ServerTest, MessagesKeepAClientFromBeingIdle) {
+	ServerSettings settings;
+	settings.idle_timeout = 400ms;
+	settings.sweep_interval = 50ms;
+	StartServer(settings);
+	RunClient([&]() -> awaitable<void> {
+		auto ws = co_await Connect("/socket/websocket");
+		asio::steady_timer timer(co_await asio::this_coro::executor);
+		// 8 heartbeats 100 ms apart span twice the idle timeout; each gets its echo.
+		for (int i = 0; i < 8; ++i) {
+			timer.expires_after(100ms);
+			co_await timer.async_wait(use_awaitable);
+			co_await ws->async_write(asio::buffer(std::string("hb")), use_awaitable);
+			beast::flat_buffer buffer;
+			co_await ws->async_read(buffer, use_awaitable);
+			EXPECT_EQ(beast::buffers_to_string(buffer.data()), "<hb>");
+		}
+		co_await ws->async_close(websocket::close_code::normal, use_awaitable);
+	}());
+	EXPECT_EQ(seen_.texts.size(), 8u);
+}
+
+TEST_F(ServerTest, StopClosesClientsWithGoingAwayAndDrainsTheLoop) {
+	StartServer();
+	RunClient([&]() -> awaitable<void> {
+		auto ws = co_await Connect("/socket/websocket");
+		server_->Stop();
+		const auto messages = co_await ReadUntilClosed(*ws);
+		EXPECT_EQ(ws->reason().code, 1001);
+	}());
+	// With every client gone and the acceptor closed, the network stage leaves no work behind.
+	ioc_.run_for(5s);
+	EXPECT_TRUE(ioc_.stopped());
+	EXPECT_EQ(seen_.closed, 1);
+}
+
+TEST_F(ServerTest, StopTearsDownAClientThatNeverAnswersTheClose) {
+	ServerSettings settings;
+	settings.close_timeout = 200ms;
+	settings.sweep_interval = 50ms;
+	StartServer(settings);
+	std::unique_ptr<websocket::stream<beast::tcp_stream>> ws;
+	RunClient([&]() -> awaitable<void> { ws = co_await Connect("/socket/websocket"); }());
+	server_->Stop();
+	// The client never reads, so it never answers the close frame.
+	ioc_.run_for(5s);
+	EXPECT_TRUE(ioc_.stopped());
+	EXPECT_EQ(seen_.closed, 1);
+}
+
+TEST(ServerBind, PortInUseIsAClearError) {
+	asio::io_context ioc;
+	Server first(ioc, "127.0.0.1", 0, HandlerFactory{});
+	try {
+		Server second(ioc, "127.0.0.1", first.port(), HandlerFactory{});
+		FAIL() << "second bind succeeded";
+	} catch (const std::runtime_error& e) {
+		EXPECT_NE(std::string(e.what()).find("cannot listen on 127.0.0.1:" + std::to_string(first.port())),
+		          std::string::npos)
+			<< e.what();
+	}
+}
+
+TEST(ServerBind, BadAddressIsAClearError) {
+	asio::io_context ioc;
+	EXPECT_THROW(Server(ioc, "999.1.2.3", 0, HandlerFactory{}), std::runtime_error);
+	EXPECT_THROW(Server(ioc, "203.0.113.7", 0, HandlerFactory{}), std::runtime_error);  // not ours
+}
+
+}  // namespace
+}  // namespace walcast::net
