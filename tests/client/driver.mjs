@@ -14,7 +14,7 @@
 //   {"cmd": "unsubscribe", "id": "c1"}
 //   {"cmd": "quit"}
 // The driver answers with one JSON object per line on stdout, every line carrying a "kind":
-//   ready, socket (open/close/error), status (SUBSCRIBED, CHANNEL_ERROR, TIMED_OUT, CLOSED, ok/error/timeout for v1),
+//   ready, socket (open/close/error), heartbeat, status (SUBSCRIBED, CHANNEL_ERROR, TIMED_OUT, CLOSED, ok/error/timeout for v1),
 //   change (a callback payload, with the binding index or event it was registered for), system, log (trace only),
 //   error (anything thrown, so a gateway that breaks the client shows up as a line, not as silence), bye.
 // It exits when stdin closes or on "quit", so a test that dies never leaves a client behind.
@@ -62,9 +62,11 @@ function makeV2() {
     // Node 20 has no global WebSocket: the client takes `ws` as its transport, as its own docs say.
     transport: WebSocket,
     timeout: config.timeout_ms ?? 10000,
+    heartbeatIntervalMs: config.heartbeat_ms,
     logger: trace,
   })
-  client.onHeartbeat?.((status) => trace('heartbeat', status))
+  // sent / ok / error / timeout / disconnected: the library closes and reconnects on an unanswered heartbeat.
+  client.onHeartbeat((status) => emit({ kind: 'heartbeat', status }))
   client.connect()
   const sock = client.socketAdapter?.socket ?? client.socketAdapter
   sock?.onOpen?.(() => emit({ kind: 'socket', event: 'open', url: client.endpointURL() }))
@@ -103,7 +105,12 @@ function makeV1() {
   const client = new RealtimeClient(config.url, {
     params: { apikey: config.apikey ?? 'walcast-test' },
     timeout: config.timeout_ms ?? 10000,
+    heartbeatIntervalMs: config.heartbeat_ms,
     logger: trace,
+  })
+  // The legacy client has no heartbeat hook: report the replies it receives on the phoenix topic.
+  client.onMessage((msg) => {
+    if (msg.topic === 'phoenix' && msg.event === 'phx_reply') emit({ kind: 'heartbeat', status: msg.payload?.status })
   })
   client.onOpen(() => emit({ kind: 'socket', event: 'open', url: client.endPointURL() }))
   client.onClose((e) => emit({ kind: 'socket', event: 'close', code: e?.code ?? null, reason: e?.reason ?? null }))

@@ -377,6 +377,87 @@ def test_legacy_client_on_legacy_topics(gateway, conn, users, js_client):
     assert c.errors() == []
 
 
+def test_legacy_client_on_wildcard_topics(gateway, conn, users, js_client):
+    conn.execute("CREATE TABLE public.other (id int PRIMARY KEY)")
+    c = js_client(client="v1", url=socket_base(gateway))
+    c.subscribe("all", "realtime:*", events=["*"])
+    c.subscribe("public", "realtime:public", events=["UPDATE"])
+    conn.execute("INSERT INTO users (id) VALUES (1)")
+    conn.execute("INSERT INTO other VALUES (2)")
+    conn.execute("UPDATE other SET id = 3")
+    got = [(m["payload"]["table"], m["payload"]["type"]) for m in c.changes(3, channel="all")]
+    assert got == [("users", "INSERT"), ("other", "INSERT"), ("other", "UPDATE")]
+    (upd,) = c.changes(1, channel="public")
+    assert upd["payload"]["record"] == {"id": 3} and upd["binding"] == "UPDATE"
+
+
+@pytest.mark.parametrize("client,vsn", [("v2", "1.0.0"), ("v2", "2.0.0"), ("v1", None)])
+def test_heartbeats_are_answered_so_the_client_keeps_its_socket(gateway, conn, users, js_client, client, vsn):
+    # The libraries close the socket when a heartbeat is still unanswered as the next one is due.
+    c = js_client(client=client, url=socket_base(gateway), vsn=vsn, heartbeat_ms=200)
+    if client == "v2":
+        c.subscribe("c1", "beat", bindings=[{"event": "INSERT", "schema": "public", "table": "users"}])
+    else:
+        c.subscribe("c1", "realtime:public:users", events=["INSERT"])
+    seen = 0
+    for _ in range(5):
+        seen, _m = c.wait_for(lambda m: m["kind"] == "heartbeat" and m["status"] == "ok", "heartbeat ok", start=seen + 1)
+    conn.execute("INSERT INTO users (id) VALUES (1)")
+    c.changes(1, channel="c1")
+    with c._cond:
+        beats = [m["status"] for m in c.lines if m["kind"] == "heartbeat"]
+        sockets = [m["event"] for m in c.lines if m["kind"] == "socket"]
+    assert set(beats) <= {"sent", "ok"}, beats
+    assert sockets == ["open"], sockets
+
+
+def test_subscription_errors_arrive_as_system_messages(gateway, conn, users, js_client):
+    c = js_client(client="v2", url=socket_base(gateway))
+    c.subscribe("nope", "nope", wait_system=False,
+                bindings=[{"event": "*", "schema": "public", "table": "no_such_table"}])
+    _, system = c.wait_for(lambda m: m["kind"] == "system" and m["channel"] == "nope", "system message")
+    assert system["payload"]["extension"] == "postgres_changes"
+    assert system["payload"]["status"] == "error"
+    assert system["payload"]["channel"] == "nope"
+    assert "Unable to subscribe to changes with given parameters" in system["payload"]["message"]
+
+    c.subscribe("badop", "badop", wait_system=False,
+                bindings=[{"event": "*", "schema": "public", "table": "users", "filter": "id=foo.1"}])
+    _, system = c.wait_for(lambda m: m["kind"] == "system" and m["channel"] == "badop", "system message")
+    assert system["payload"]["status"] == "error"
+    assert system["payload"]["message"].startswith("Error parsing `filter` params"), system
+
+    # The socket and a good channel on it keep working.
+    c.subscribe("good", "good", bindings=[{"event": "*", "schema": "public", "table": "users"}])
+    conn.execute("INSERT INTO users (id) VALUES (1)")
+    c.changes(1, channel="good")
+    assert c.all_changes("nope") == [] and c.all_changes("badop") == []
+
+
+def test_schema_wide_binding_sees_every_table(gateway, conn, users, js_client):
+    conn.execute("CREATE TABLE public.other (id int PRIMARY KEY)")
+    c = js_client(client="v2", url=socket_base(gateway))
+    c.subscribe("c1", "schema", bindings=[{"event": "*", "schema": "public"}])
+    conn.execute("INSERT INTO users (id) VALUES (1)")
+    conn.execute("INSERT INTO other VALUES (2)")
+    got = [(m["payload"]["table"], m["payload"]["new"]["id"]) for m in c.changes(2, channel="c1")]
+    assert got == [("users", 1), ("other", 2)]
+
+
+def test_clients_of_both_serializers_and_generations_get_the_same_change(gateway, conn, users, js_client):
+    clients = [js_client(client="v2", url=socket_base(gateway), vsn=vsn) for vsn in SERIALIZERS]
+    for c in clients:
+        c.subscribe("c1", "shared", bindings=[{"event": "INSERT", "schema": "public", "table": "users"}])
+    legacy = js_client(client="v1", url=socket_base(gateway))
+    legacy.subscribe("c1", "realtime:public:users", events=["INSERT"])
+    conn.execute("INSERT INTO users (id, name) VALUES (1, 'everyone')")
+    payloads = [c.changes(1, channel="c1")[0]["payload"] for c in clients]
+    assert payloads[0] == payloads[1]
+    (old_style,) = legacy.changes(1, channel="c1")
+    assert old_style["payload"]["record"] == payloads[0]["new"]
+    assert old_style["payload"]["commit_timestamp"] == payloads[0]["commit_timestamp"]
+
+
 def test_driver_reports_an_unreachable_gateway(js_client):
     """The harness itself: with nothing listening the driver says so instead of going quiet."""
     from harness.pgcluster import free_port
