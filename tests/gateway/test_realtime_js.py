@@ -465,6 +465,29 @@ def test_clients_of_both_serializers_and_generations_get_the_same_change(gateway
     assert old_style["payload"]["commit_timestamp"] == payloads[0]["commit_timestamp"]
 
 
+@pytest.mark.parametrize("vsn", SERIALIZERS)
+def test_client_rejoins_after_gateway_restart(make_gateway, conn, users, js_client, vsn):
+    first = make_gateway().start()
+    port = first.port
+    c = js_client(client="v2", url=f"ws://127.0.0.1:{port}/socket", vsn=vsn)
+    c.subscribe("c1", "again", bindings=[{"event": "INSERT", "schema": "public", "table": "users"}])
+    conn.execute("INSERT INTO users (id) VALUES (1)")
+    c.changes(1, channel="c1")
+    mark = len(c.lines)
+    assert first.stop() == 0
+
+    # The library notices the closed socket, reconnects with its own backoff and rejoins the channel by itself.
+    c.wait_for(lambda m: m["kind"] == "socket" and m["event"] == "close", "socket close", start=mark)
+    make_gateway(PORT=port).start()
+    c.wait_for(lambda m: m["kind"] == "status" and m["channel"] == "c1" and m["status"] == "SUBSCRIBED",
+               "SUBSCRIBED after rejoin", timeout=30, start=mark)
+    c.wait_for(lambda m: m["kind"] == "system" and m["channel"] == "c1" and m["payload"]["status"] == "ok",
+               "Subscribed to PostgreSQL after rejoin", timeout=30, start=mark)
+    conn.execute("INSERT INTO users (id) VALUES (2)")
+    ids = [m["payload"]["new"]["id"] for m in c.changes(2, channel="c1")]
+    assert ids == [1, 2]
+
+
 def test_driver_reports_an_unreachable_gateway(js_client):
     """The harness itself: with nothing listening the driver says so instead of going quiet."""
     from harness.pgcluster import free_port
