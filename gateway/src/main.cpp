@@ -1,1 +1,146 @@
-int main() { return 0; }
+// walcast-gateway: wires the three stages of the data path together.
+//
+//   replication thread                      network thread (one io_context)
+//   ReplicationStream ──batch of WalEvents──▶ Hub::Dispatch ──OutFrame──▶ WebSocket sessions
+//          ▲                                     │
+//          └──────── DeliveryProgress ◀──────────┘  (the slot is confirmed only up to what was handed over)
+//
+// Two threads for two cores: decoding the stream and parsing JSON on one, routing and socket writes on the other.
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "channels/hub.hpp"
+#include "channels/pg_catalog.hpp"
+#include "core/config.hpp"
+#include "core/delivery_progress.hpp"
+#include "core/log.hpp"
+#include "net/server.hpp"
+#include "replication/stream.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+using namespace walcast;
+
+replication::StreamSettings StreamSettingsFrom(const Config& c) {
+	replication::StreamSettings s;
+	s.host = c.db_host;
+	s.port = c.db_port;
+	s.dbname = c.db_name;
+	s.user = c.db_user;
+	s.password = c.db_password;
+	s.slot = c.slot_name;
+	s.publication = c.publication;
+	s.status_interval = c.status_interval;
+	s.max_backoff = c.max_reconnect_backoff;
+	return s;
+}
+
+channels::PgCatalogSettings CatalogSettingsFrom(const Config& c) {
+	channels::PgCatalogSettings s;
+	s.host = c.db_host;
+	s.port = c.db_port;
+	s.dbname = c.db_name;
+	s.user = c.db_user;
+	s.password = c.db_password;
+	s.publication = c.publication;
+	return s;
+}
+
+net::ServerSettings ServerSettingsFrom(const Config& c) {
+	net::ServerSettings s;
+	s.max_message_bytes = c.max_message_bytes;
+	s.send_queue_cap_bytes = c.max_client_queue_bytes;
+	s.idle_timeout = c.idle_timeout;
+	s.slot_name = c.slot_name;
+	return s;
+}
+
+int Run(const Config& config) {
+	asio::io_context ioc{1};
+	// Keeps the network thread alive until the replication stream has stopped, so events it posted before
+	// stopping are still handed over and counted in the final confirmed position.
+	auto keep_running = asio::make_work_guard(ioc);
+
+	DeliveryProgress progress;
+	channels::PgCatalog catalog(CatalogSettingsFrom(config),
+	                            [&ioc](std::function<void()> f) { asio::post(ioc, std::move(f)); });
+	channels::Hub hub(progress, catalog);
+
+	std::optional<net::Server> server;
+	try {
+		server.emplace(ioc, config.bind_address, config.port, hub, ServerSettingsFrom(config));
+	} catch (const std::exception& e) {
+		WALCAST_LOG(error, "gateway", "cannot listen on " << config.bind_address << ":" << config.port << ": " << e.what());
+		return 1;
+	}
+
+	replication::ReplicationStream stream(StreamSettingsFrom(config), progress,
+	                                      [&ioc, &hub, &stream](std::vector<WalEvent> batch) {
+		                                      asio::post(ioc, [&hub, &stream, batch = std::move(batch)] {
+			                                      for (const auto& event : batch) hub.Dispatch(event);
+			                                      stream.NotifyProgress();
+		                                      });
+	                                      });
+	try {
+		stream.Start();
+	} catch (const std::exception& e) {
+		WALCAST_LOG(error, "gateway", e.what());
+		return 1;
+	}
+
+	std::thread stopper;
+	asio::signal_set signals(ioc, SIGINT, SIGTERM);
+	signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+		if (ec) return;
+		WALCAST_LOG(info, "gateway", "received " << (signal == SIGINT ? "SIGINT" : "SIGTERM") << ", shutting down");
+		server->Stop();
+		// Stopping the stream waits for in-flight events to be handed over, which happens on this thread:
+		// do it from another one.
+		stopper = std::thread([&] {
+			stream.Stop();
+			asio::post(ioc, [&] { keep_running.reset(); });
+		});
+	});
+
+	ioc.run();
+	if (stopper.joinable()) stopper.join();
+	WALCAST_LOG(info, "gateway", "stopped");
+	return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+	std::signal(SIGPIPE, SIG_IGN);
+	for (int i = 1; i < argc; ++i) {
+		if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+			std::fputs(ConfigHelp().c_str(), stdout);
+			return 0;
+		}
+		std::fprintf(stderr, "walcast-gateway: unknown argument '%s' (settings come from the environment; see --help)\n",
+		             argv[i]);
+		return 2;
+	}
+
+	Config config;
+	if (auto error = LoadConfig(config, [](const char* name) { return std::getenv(name); })) {
+		std::fprintf(stderr, "walcast-gateway: %s\n", error->c_str());
+		return 2;
+	}
+	log::SetLevel(config.log_level);
+	return Run(config);
+}
