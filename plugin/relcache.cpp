@@ -85,10 +85,10 @@ ValueKind KindFor(Oid base_type)
 	default: break;
 	}
 	// to_jsonb treats built-in scalars by their output function; arrays, composites and non-built-in types
-	// (which may have casts to json) go through to_jsonb itself.
+	// (which may have casts to json) go through to_json itself.
 	if (base_type >= FirstNormalObjectId || OidIsValid(get_element_type(base_type)) || type_is_rowtype(base_type) ||
 		base_type == ANYARRAYOID || base_type == RECORDARRAYOID || base_type == ANYCOMPATIBLEARRAYOID)
-		return ValueKind::ToJsonb;
+		return ValueKind::ToJson;
 	return ValueKind::OutputString;
 }
 
@@ -102,13 +102,13 @@ const char *TypeName(Oid typid)
 	return name;
 }
 
-void SetUpToJsonb(ColumnInfo *col, Form_pg_attribute att, MemoryContext mcxt)
+void SetUpToJson(ColumnInfo *col, Form_pg_attribute att, MemoryContext mcxt)
 {
-	// to_jsonb asks its call expression for the argument's type (get_fn_expr_argtype), so give it one.
-	fmgr_info_cxt(F_TO_JSONB, &col->to_jsonb, mcxt);
+	// to_json asks its call expression for the argument's type (get_fn_expr_argtype), so give it one.
+	fmgr_info_cxt(F_TO_JSON, &col->to_json, mcxt);
 	Const *arg = makeNullConst(att->atttypid, att->atttypmod, att->attcollation);
-	FuncExpr *call = makeFuncExpr(F_TO_JSONB, JSONBOID, list_make1(arg), InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
-	fmgr_info_set_expr(reinterpret_cast<Node *>(call), &col->to_jsonb);
+	FuncExpr *call = makeFuncExpr(F_TO_JSON, JSONOID, list_make1(arg), InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
+	fmgr_info_set_expr(reinterpret_cast<Node *>(call), &col->to_json);
 }
 
 // ["a","b"] from the key columns of `indexoid`, in key order.
@@ -195,8 +195,8 @@ void Build(PluginState *state, RelInfo *info, Relation rel)
 			bool varlena;
 			getTypeOutputInfo(col->base_type, &output_fn, &varlena);
 			fmgr_info_cxt(output_fn, &col->output, info->mcxt);
-		} else if (col->kind == ValueKind::ToJsonb) {
-			SetUpToJsonb(col, att, info->mcxt);
+		} else if (col->kind == ValueKind::ToJson) {
+			SetUpToJson(col, att, info->mcxt);
 		}
 		if (columns.len > 1)
 			appendStringInfoChar(&columns, ',');

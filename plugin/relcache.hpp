@@ -9,8 +9,8 @@
 
 namespace walcast {
 
-// How a column's value becomes JSON. Everything but ToJsonb is a fast path that is exact for its type;
-// ToJsonb calls PostgreSQL's own to_jsonb.
+// How a column's value becomes JSON. Everything but ToJson is a fast path that is exact for its type;
+// ToJson calls PostgreSQL's own to_json, whose result equals to_jsonb's as jsonb (see values.cpp).
 enum class ValueKind : uint8 {
 	Bool,
 	Int2,
@@ -23,7 +23,7 @@ enum class ValueKind : uint8 {
 	Json,           // embedded as JSON text
 	Jsonb,          // embedded as JSON text
 	OutputString,   // other built-in scalars: output function, as a JSON string
-	ToJsonb,        // arrays, composites, ranges of those, enums, user types: to_jsonb() itself
+	ToJson,         // arrays, composites, enums, user types: to_json() itself
 };
 
 struct ColumnInfo {
@@ -35,7 +35,7 @@ struct ColumnInfo {
 	bool is_varlena;  // attlen == -1: may be an unchanged TOAST pointer
 	bool in_identity; // part of the replica identity (all columns for FULL)
 	FmgrInfo output;  // FloatOrNumeric, OutputString
-	FmgrInfo to_jsonb; // ToJsonb
+	FmgrInfo to_json; // ToJson
 };
 
 enum class IdentityKind : uint8 { Default, Index, Full, Nothing };

@@ -113,8 +113,11 @@ void AppendValue(StringInfo out, const ColumnInfo *col, Datum value)
 	case ValueKind::OutputString:
 		AppendJsonString(out, OutputFunctionCall(const_cast<FmgrInfo *>(&col->output), value));
 		return;
-	case ValueKind::ToJsonb:
-		AppendJsonb(out, DatumGetJsonbP(FunctionCall1(const_cast<FmgrInfo *>(&col->to_jsonb), value)));
+	case ValueKind::ToJson:
+		// to_json, not to_jsonb: the two agree on every value as jsonb (to_jsonb only re-parses embedded json
+		// and sorts keys), but to_jsonb raises an ERROR for a json value containing \u0000 inside an array or
+		// composite, and one such row would stop the slot for good.
+		AppendJsonText(out, FunctionCall1(const_cast<FmgrInfo *>(&col->to_json), value));
 		return;
 	}
 }

@@ -157,11 +157,14 @@ def test_exact_text_of_key_renderings(conn, typed):
     assert '"ts":"2024-02-29T13:45:01.5"' in r1 and '"d":"2024-02-29"' in r1
     assert '"j":{"b": [1, 2.50, "x"], "a": null}' in r1 or '"j":{"b": [1, 2.50, "x"], "a": null},' in r1
     assert '"jb":{"a": {}, "b": [1, 2.50]}' in r1
-    assert '"a_i":[1, null, 3]' in r1 and '"a_2d":[[1, 2], [3, null]]' in r1
-    assert '"a_t":["a", "NULL", null, "c,d"]' in r1
+    # arrays and composites are to_json's text: equal to to_jsonb's as jsonb, composite keys in column order
+    assert '"a_i":[1,null,3]' in r1 and '"a_2d":[[1,2],[3,null]]' in r1
+    assert '"a_t":["a","NULL",null,"c,d"]' in r1 and '"a_jb":[{"k": 1},[]]' in r1
     assert '"e":"sad"' in r1 and '"dom":5,' in r1
-    assert '"comp":{"zip": 12345, "tags": ["x", "y"], "street": "Main St"}' in r1
-    assert '"a_f8":[1' + '0' * 100 + ', 0, "NaN", "Infinity"]' in r1
+    assert '"comp":{"street":"Main St","zip":12345,"tags":["x","y"]}' in r1
+    assert '"nested":{"name":"ann","home":{"street":"Elm","zip":1,"tags":null},"mood":"happy","score":1.0}' in r1
+    assert '"a_f8":[1e+100,-0,"NaN","Infinity"]' in r1 and '"a_num":[1.50,"NaN","-Infinity"]' in r1
+    assert '"mr":"{[1,3),[5,7)}"' in r1 and '"o":"4294967295"' in r1
     assert '"f4":"NaN"' in r2 and '"f8":"Infinity"' in r2 and '"num":"NaN"' in r2 and '"num_t":0.000' in r2
     assert '"b":false,' in r2 and '"i8":-9223372036854775808,' in r2
     assert '"d":"infinity"' in r2 and '"ts":"-infinity"' in r2
@@ -222,3 +225,14 @@ def test_json_with_line_breaks_stays_on_one_line(conn, slot):
     (raw,) = slot.raw()
     assert "\n" not in raw and "\r" not in raw and "\t" not in raw
     assert json.loads(raw)["record"]["j"] == json.loads(value)
+
+
+def test_json_with_nul_escape_inside_a_composite_does_not_stop_the_slot(conn, slot):
+    """to_jsonb() cannot represent \\u0000 and raises an ERROR for it; one such row must not wedge decoding."""
+    conn.execute("CREATE TYPE holder AS (j json, n int)")
+    conn.execute("CREATE TABLE odd (id int PRIMARY KEY, h holder, a json[])")
+    conn.execute("""INSERT INTO odd VALUES (1, ROW('{"s": "a\\u0000b"}', 1), ARRAY['"\\u0000"'::json])""")
+    conn.execute("INSERT INTO odd VALUES (2, NULL, NULL)")
+    rows = slot.changes()
+    assert rows[0]["record"] == {"id": 1, "h": {"j": {"s": "a\u0000b"}, "n": 1}, "a": ["\u0000"]}
+    assert rows[1]["record"] == {"id": 2, "h": None, "a": None}
