@@ -12,6 +12,7 @@
 //   {"cmd": "subscribe", "id": "c1", "topic": "realtime:public:users",  (v1: legacy realtime-js 1.x)
 //    "events": ["INSERT", "*"]}
 //   {"cmd": "unsubscribe", "id": "c1"}
+//   {"cmd": "set_auth", "token": "<jwt>"}                               (client.setAuth)
 //   {"cmd": "quit"}
 // The driver answers with one JSON object per line on stdout, every line carrying a "kind":
 //   ready, socket (open/close/error), heartbeat, status (SUBSCRIBED, CHANNEL_ERROR, TIMED_OUT, CLOSED, ok/error/timeout for v1),
@@ -92,6 +93,11 @@ function makeV2() {
       channels.delete(cmd.id)
       emit({ kind: 'unsubscribed', channel: cmd.id, result })
     },
+    async setAuth(cmd) {
+      // Pushes access_token to every joined channel when the token changed, and puts it in later join payloads.
+      await client.setAuth(cmd.token)
+      emit({ kind: 'auth', token: cmd.token })
+    },
     async close() {
       await client.removeAllChannels().catch(() => {})
       await client.disconnect()
@@ -140,6 +146,11 @@ function makeV1() {
       channels.delete(cmd.id)
       emit({ kind: 'unsubscribed', channel: cmd.id })
     },
+    setAuth(cmd) {
+      // Sends user_token in later joins and access_token to every joined channel.
+      client.setAuth(cmd.token)
+      emit({ kind: 'auth', token: cmd.token })
+    },
     async close() {
       await client.disconnect()
     },
@@ -185,6 +196,7 @@ lines.on('line', async (line) => {
   try {
     if (cmd.cmd === 'subscribe') driver.subscribe(cmd)
     else if (cmd.cmd === 'unsubscribe') await driver.unsubscribe(cmd)
+    else if (cmd.cmd === 'set_auth') await driver.setAuth(cmd)
     else if (cmd.cmd === 'quit') await quit(0)
     else emit({ kind: 'error', where: 'command', error: `unknown command ${JSON.stringify(cmd.cmd)}` })
   } catch (err) {

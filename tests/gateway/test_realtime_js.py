@@ -5,7 +5,10 @@ Each test starts tests/client/driver.mjs with a real client, sends it commands a
 lines it prints (socket events, subscribe statuses and the payloads the library hands to application callbacks).
 The Node packages come from `cd tests/client && npm ci` (scripts/test runs it); without them the module is skipped.
 """
+import base64
 import datetime
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -486,6 +489,43 @@ def test_client_rejoins_after_gateway_restart(make_gateway, conn, users, js_clie
     conn.execute("INSERT INTO users (id) VALUES (2)")
     ids = [m["payload"]["new"]["id"] for m in c.changes(2, channel="c1")]
     assert ids == [1, 2]
+
+
+def make_jwt(role="anon", ttl=3600, secret=b"walcast-test-secret"):
+    def b64(raw):
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = b64(json.dumps({"role": role, "exp": int(time.time()) + ttl}).encode())
+    sig = hmac.new(secret, f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{b64(sig)}"
+
+
+@pytest.mark.parametrize("client,vsn", [("v2", "1.0.0"), ("v2", "2.0.0"), ("v1", None)])
+def test_tokens_from_set_auth_do_not_disturb_the_channel(gateway, conn, users, js_client, client, vsn):
+    # supabase-js always hands the client a token: it rides in the join payload and in access_token pushes.
+    c = js_client(client=client, url=socket_base(gateway), vsn=vsn)
+    c.send(cmd="set_auth", token=make_jwt(ttl=3600))
+    c.wait_for(lambda m: m["kind"] == "auth", "first set_auth")
+    if client == "v2":
+        c.subscribe("c1", "authed", bindings=[{"event": "INSERT", "schema": "public", "table": "users"}])
+    else:
+        c.subscribe("c1", "realtime:public:users", events=["INSERT"])
+    if client == "v2":  # the legacy client only patches channels that already exist when setAuth is called
+        _, join = c.wait_for(lambda m: m["kind"] == "log" and m["log"] == "push" and "phx_join" in m["msg"], "join")
+        assert "access_token" in join["data"], join
+    mark = len(c.lines)
+    c.send(cmd="set_auth", token=make_jwt(ttl=7200))
+    c.wait_for(lambda m: m["kind"] == "log" and m["log"] == "push" and "access_token" in m["msg"],
+               "access_token push", start=mark)
+    conn.execute("INSERT INTO users (id) VALUES (1)")
+    (m,) = c.changes(1, channel="c1")
+    assert (m["payload"].get("new") or m["payload"].get("record"))["id"] == 1
+    with c._cond:
+        statuses = [m["status"] for m in c.lines if m["kind"] == "status"]
+        sockets = [m["event"] for m in c.lines if m["kind"] == "socket"]
+    assert statuses == ["SUBSCRIBED"] and sockets == ["open"]
+    assert c.errors() == []
 
 
 def test_driver_reports_an_unreachable_gateway(js_client):
