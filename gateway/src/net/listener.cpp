@@ -12,14 +12,10 @@ namespace walcast::net {
 
 namespace {
 
-std::string ToString(const tcp::endpoint& endpoint) {
-	const auto address = endpoint.address();
-	const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
-	return host + ":" + std::to_string(endpoint.port());
-}
-
-void Check(const beast::error_code& ec, const char* what, const tcp::endpoint& endpoint) {
-	if (ec) throw std::runtime_error(std::string("cannot listen on ") + ToString(endpoint) + ": " + what + ": " + ec.message());
+// The message names the step and the OS error ("bind: Address already in use"); main prefixes the
+// address it was asked for, so the endpoint is not repeated here.
+void Check(const beast::error_code& ec, const char* what) {
+	if (ec) throw std::runtime_error(std::string(what) + ": " + ec.message());
 }
 
 }  // namespace
@@ -28,13 +24,13 @@ Listener::Listener(std::shared_ptr<ServerContext> ctx, const tcp::endpoint& endp
 	: ctx_(std::move(ctx)), acceptor_(ctx_->ioc), retry_timer_(ctx_->ioc) {
 	beast::error_code ec;
 	acceptor_.open(endpoint.protocol(), ec);
-	Check(ec, "open", endpoint);
+	Check(ec, "open");
 	acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-	Check(ec, "set SO_REUSEADDR", endpoint);
+	Check(ec, "set SO_REUSEADDR");
 	acceptor_.bind(endpoint, ec);
-	Check(ec, "bind", endpoint);
+	Check(ec, "bind");
 	acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-	Check(ec, "listen", endpoint);
+	Check(ec, "listen");
 }
 
 tcp::endpoint Listener::local_endpoint() const {

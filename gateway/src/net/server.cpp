@@ -73,8 +73,8 @@ tcp::endpoint ResolveBindEndpoint(asio::io_context& ioc, std::string_view addres
 	const auto results = resolver.resolve(std::string(address), std::to_string(port),
 	                                      tcp::resolver::passive | tcp::resolver::numeric_service, ec);
 	if (ec || results.empty())
-		throw std::runtime_error("cannot listen on " + std::string(address) + ":" + std::to_string(port) +
-		                         ": bad bind address: " + (ec ? ec.message() : "no address found"));
+		throw std::runtime_error("bad bind address '" + std::string(address) +
+		                         "': " + (ec ? ec.message() : "no address found"));
 	return results.begin()->endpoint();
 }
 

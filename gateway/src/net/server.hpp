@@ -3,6 +3,8 @@
 // the single network thread that runs `ioc`.
 //
 //   walcast::net::Server server(ioc, "0.0.0.0", 4000, hub, settings);   // binds now; throws on error
+//   (std::runtime_error: "bind: Address already in use", "bad bind address 'x': ..."; the caller
+//   prefixes the address and port it asked for)
 //   ... ioc.run() ...
 //   server.Stop();   // on SIGTERM: stop accepting, close every client with 1001 GoingAway
 //

@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <chrono>
+#include <system_error>
 #include <exception>
 #include <memory>
 #include <string>
@@ -378,15 +380,18 @@ TEST(ServerBind, PortInUseIsAClearError) {
 		Server second(ioc, "127.0.0.1", first.port(), HandlerFactory{});
 		FAIL() << "second bind succeeded";
 	} catch (const std::runtime_error& e) {
-		EXPECT_NE(std::string(e.what()).find("cannot listen on 127.0.0.1:" + std::to_string(first.port())),
-		          std::string::npos)
-			<< e.what();
+		EXPECT_EQ(std::string(e.what()), "bind: " + std::system_category().message(EADDRINUSE));
 	}
 }
 
 TEST(ServerBind, BadAddressIsAClearError) {
 	asio::io_context ioc;
-	EXPECT_THROW(Server(ioc, "999.1.2.3", 0, HandlerFactory{}), std::runtime_error);
+	try {
+		Server server(ioc, "999.1.2.3", 0, HandlerFactory{});
+		FAIL() << "bound to a bad address";
+	} catch (const std::runtime_error& e) {
+		EXPECT_EQ(std::string(e.what()).rfind("bad bind address '999.1.2.3': ", 0), 0u) << e.what();
+	}
 	EXPECT_THROW(Server(ioc, "203.0.113.7", 0, HandlerFactory{}), std::runtime_error);  // not ours
 }
 
