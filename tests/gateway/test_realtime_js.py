@@ -491,6 +491,23 @@ def test_client_rejoins_after_gateway_restart(make_gateway, conn, users, js_clie
     assert ids == [1, 2]
 
 
+@pytest.mark.parametrize("vsn", SERIALIZERS)
+def test_transaction_rows_arrive_in_order_with_one_commit_timestamp(gateway, conn, users, js_client, vsn):
+    c = js_client(client="v2", url=socket_base(gateway), vsn=vsn, trace=False)  # no 2 MB frame in the log
+    c.subscribe("c1", "tx", bindings=[{"event": "*", "schema": "public", "table": "users"}])
+    big = "x" * (2 * 1024 * 1024)
+    odd = "h\u00e9llo \"w\u00f6rld\" \\ \U0001F600 \u2028 \n\t end"
+    with conn.transaction():
+        conn.execute("INSERT INTO users (id, name) VALUES (1, %s)", (odd,))
+        conn.execute("INSERT INTO users (id, name) VALUES (2, %s)", (big,))
+        conn.execute("UPDATE users SET name = 'short' WHERE id = 2")
+    got = [m["payload"] for m in c.changes(3, channel="c1", timeout=30)]
+    assert [(p["eventType"], p["new"]["id"]) for p in got] == [("INSERT", 1), ("INSERT", 2), ("UPDATE", 2)]
+    assert got[0]["new"]["name"] == odd
+    assert got[1]["new"]["name"] == big
+    assert len({p["commit_timestamp"] for p in got}) == 1
+
+
 def make_jwt(role="anon", ttl=3600, secret=b"walcast-test-secret"):
     def b64(raw):
         return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
