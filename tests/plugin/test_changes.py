@@ -23,10 +23,10 @@ def test_insert_update_delete_exact_text(conn, slot):
             '{"name":"active","type":"bool"},{"name":"tags","type":"_text"}]')
     ts = r'"commit_timestamp":"[0-9T:.\-]+Z"'
     assert re.fullmatch(r'\{"schema":"public","table":"users","type":"INSERT",' + ts + "," + re.escape(cols)
-                        + re.escape(',"record":{"id":1,"name":"ann","active":true,"tags":["a", "b"]},"errors":null}'),
+                        + re.escape(',"record":{"id":1,"name":"ann","active":true,"tags":["a","b"]},"errors":null}'),
                         rows[0]), rows[0]
     assert re.fullmatch(r'\{"schema":"public","table":"users","type":"UPDATE",' + ts + "," + re.escape(cols)
-                        + re.escape(',"record":{"id":1,"name":"bob","active":true,"tags":["a", "b"]},'
+                        + re.escape(',"record":{"id":1,"name":"bob","active":true,"tags":["a","b"]},'
                                     '"old_record":{"id":1},"errors":null}'), rows[1]), rows[1]
     assert re.fullmatch(r'\{"schema":"public","table":"users","type":"DELETE",' + ts + "," + re.escape(cols)
                         + re.escape(',"old_record":{"id":1},"errors":null}'), rows[2]), rows[2]
