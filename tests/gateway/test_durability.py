@@ -38,7 +38,7 @@ def test_walsender_terminated_mid_stream_loses_and_duplicates_nothing(gateway, c
         with cluster.connect(db) as wc:
             for i in range(total_small):
                 wc.execute("INSERT INTO seq VALUES (%s)", (i,))
-            wc.execute("INSERT INTO seq SELECT g FROM generate_series(%s, %s) g", (total_small, total_small + big - 1))
+            wc.execute("INSERT INTO seq SELECT g FROM generate_series(%s::int, %s::int) g", (total_small, total_small + big - 1))
         done.set()
 
     writer = threading.Thread(target=write)
