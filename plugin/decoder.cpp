@@ -348,10 +348,10 @@ void Shutdown_Cpp(LogicalDecodingContext *ctx)
 {
 	// All memory belongs to ctx->context; deleting the cache context also detaches the invalidation callbacks.
 	PluginState *state = StateOf(ctx);
-	if (state)
-		MemoryContextDelete(state->cache_ctx);
-	if (state)
-		state->relations = nullptr;
+	if (!state)
+		return;
+	MemoryContextDelete(state->cache_ctx);
+	state->relations = nullptr;
 }
 
 void Begin_Cpp(LogicalDecodingContext *ctx, ReorderBufferTXN *)

@@ -59,6 +59,8 @@ void AppendJsonText(StringInfo out, Datum value)
 	for (int i = start; i < out->len; i++)
 		if (out->data[i] == '\n' || out->data[i] == '\r' || out->data[i] == '\t')
 			out->data[i] = ' ';
+	if (reinterpret_cast<Pointer>(v) != DatumGetPointer(value))
+		pfree(v);
 }
 
 void AppendJsonb(StringInfo out, Jsonb *jb)
