@@ -28,6 +28,7 @@ struct Channel : std::enable_shared_from_this<Channel> {
 	bool legacy = false;  // joined without `config`: events named INSERT/UPDATE/DELETE, bare change payload
 	std::vector<PostgresBinding> bindings;
 	bool bindings_active = false;  // routed by the hub (after the catalog confirmed them)
+	bool unreachable_reported = false;  // the "database unreachable" status was sent; retries stay quiet
 
 	// broadcast and presence
 	bool broadcast_self = false;

@@ -195,6 +195,9 @@ void ClientConnection::HandleJoin(InMessage& msg) {
 				echoes.push_back(std::move(echo));
 			}
 		}
+		if (echoes.size() > kMaxBindingsPerChannel && binding_error.empty())
+			binding_error = "Too many postgres_changes bindings on one channel: " + std::to_string(echoes.size()) +
+			                ", at most " + std::to_string(kMaxBindingsPerChannel);
 		response = json::object{{"postgres_changes", std::move(echoes)}};
 	} else {
 		std::string error;

@@ -19,6 +19,8 @@ namespace walcast::channels {
 class ClientConnection {
 public:
 	static constexpr std::size_t kDefaultMaxChannels = 100;
+	// postgres_changes entries per join; each may cost a catalog query.
+	static constexpr std::size_t kMaxBindingsPerChannel = 100;
 
 	// Keeps `transport` until OnClosed() (or destruction), so a transport that owns this connection
 	// forms a cycle that OnClosed breaks: call OnClosed when the socket is gone.

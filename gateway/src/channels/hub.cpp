@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "channels/postgres_subscribe.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 
@@ -40,6 +41,7 @@ Hub::Hub(DeliveryProgress& progress, Catalog& catalog) : progress_(progress), ca
 
 void Hub::Dispatch(const WalEvent& event) {
 	try {
+		if (!subscribe_retries_.empty()) RetrySubscribes();
 		switch (event.kind) {
 			case WalEventKind::Change: DispatchChange(event); break;
 			case WalEventKind::Message: DispatchMessage(event); break;
@@ -202,6 +204,20 @@ void Hub::ActivateBindings(Channel& channel) {
 		if (std::find(channel.index_keys.begin(), channel.index_keys.end(), key) != channel.index_keys.end()) continue;
 		routes_[key].insert(&channel);
 		channel.index_keys.push_back(std::move(key));
+	}
+}
+
+void Hub::RetrySubscribeLater(const std::shared_ptr<Channel>& channel) { subscribe_retries_.push_back(channel); }
+
+void Hub::RetrySubscribes() {
+	auto now = std::chrono::steady_clock::now();
+	if (last_retry_ && now - *last_retry_ < retry_interval_) return;
+	last_retry_ = now;
+	auto retries = std::move(subscribe_retries_);
+	subscribe_retries_.clear();
+	for (auto& weak : retries) {
+		auto ch = weak.lock();
+		if (ch && ch->Open() && ch->in_hub && !ch->bindings_active) SubscribePostgres(*this, ch);
 	}
 }
 

@@ -4,8 +4,10 @@
 // wildcard entries), so a change only visits the channels that could want it. Single-threaded: every
 // call happens on the network thread.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -39,6 +41,10 @@ public:
 	void RemoveChannel(Channel& channel);
 	// Starts routing changes to the channel's bindings (the catalog accepted them).
 	void ActivateBindings(Channel& channel);
+	// The catalog could not reach the database for this channel's join. Its subscription is tried again
+	// when events flow again (the database is back), at most every retry interval (2 s).
+	void RetrySubscribeLater(const std::shared_ptr<Channel>& channel);
+	void SetSubscribeRetryInterval(std::chrono::milliseconds interval) { retry_interval_ = interval; }
 
 	// Relays a client broadcast to the topic's channels (the sender too only with broadcast.self).
 	// JSON form: `payload` is the sender's {type, event, payload} map, relayed as is.
@@ -68,6 +74,7 @@ private:
 		std::size_t ids_begin, ids_end;  // range in match_ids_
 	};
 
+	void RetrySubscribes();
 	void DispatchChange(const WalEvent& event);
 	void DispatchMessage(const WalEvent& event);
 	void Collect(const std::string& key, std::string_view type, unsigned event_bit, std::string_view schema,
@@ -85,6 +92,9 @@ private:
 	std::size_t channel_count_ = 0;
 	std::uint64_t stamp_ = 0;
 	std::uint64_t presence_counter_ = 0;
+	std::vector<std::weak_ptr<Channel>> subscribe_retries_;
+	std::optional<std::chrono::steady_clock::time_point> last_retry_;
+	std::chrono::milliseconds retry_interval_{2000};
 	std::vector<Match> matches_;            // scratch for one change
 	std::vector<std::int64_t> match_ids_;  // scratch for one change
 };

@@ -125,6 +125,8 @@ void PgCatalog::Run() {
 		auto cached = cache_.find(key);
 		if (cached != cache_.end() && now - cached->second.at < settings_.cache_ttl) {
 			result = cached->second.result;
+		} else if (!unreachable_error_.empty() && now - unreachable_at_ < settings_.unreachable_ttl) {
+			result = CatalogResult{false, unreachable_error_, {}};
 		} else {
 			result = Answer(conn, job.schema, job.table);
 			if (result.ok) cache_[key] = CacheEntry{now, result};  // failures are retried on the next join
@@ -142,6 +144,8 @@ CatalogResult PgCatalog::Answer(Connection& conn, const std::string& schema, con
 		if (!pg) {
 			out.ok = false;
 			out.error = error;
+			unreachable_error_ = error;
+			unreachable_at_ = std::chrono::steady_clock::now();
 			WALCAST_LOG(warn, "catalog", "cannot reach the database: " << error);
 			return out;
 		}
@@ -149,6 +153,7 @@ CatalogResult PgCatalog::Answer(Connection& conn, const std::string& schema, con
 		Result res(PQexecParams(pg, kQuery, 3, nullptr, params, nullptr, nullptr, 0));
 		if (res && PQresultStatus(res.get()) == PGRES_TUPLES_OK) {
 			out = CatalogResult{};  // a failed first attempt must not leak into the answer
+			unreachable_error_.clear();
 			int rows = PQntuples(res.get());
 			for (int i = 0; i < rows; ++i) {
 				std::string s = PQgetvalue(res.get(), i, 0), t = PQgetvalue(res.get(), i, 1);

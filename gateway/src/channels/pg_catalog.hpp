@@ -29,6 +29,9 @@ struct PgCatalogSettings {
 	// Any further libpq keyword/value pairs (sslmode, ...). connect_timeout defaults to 5 s.
 	std::vector<std::pair<std::string, std::string>> extra;
 	std::chrono::milliseconds cache_ttl{3000};
+	// After a failed connect, lookups are answered with that failure for this long instead of each
+	// waiting out its own connect timeout (a reconnect storm while the database is down).
+	std::chrono::milliseconds unreachable_ttl{2000};
 };
 
 class PgCatalog : public Catalog {
@@ -65,6 +68,8 @@ private:
 	std::deque<Job> jobs_;
 	bool stopping_ = false;
 	std::map<std::pair<std::string, std::string>, CacheEntry> cache_;  // worker thread only
+	std::chrono::steady_clock::time_point unreachable_at_{};            // worker thread only
+	std::string unreachable_error_;                                     // worker thread only
 	std::thread worker_;
 };
 

@@ -24,10 +24,12 @@ struct PendingSubscribe {
 		auto ch = channel.lock();
 		if (!ch || !ch->Open() || !ch->in_hub) return;  // left, rejoined or disconnected meanwhile
 		if (!unavailable.empty()) {
-			GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+			hub->RetrySubscribeLater(ch);
+			if (ch->unreachable_reported) return;
+			ch->unreachable_reported = true;
 			SendPostgresStatus(*ch, false,
 			                   "Unable to subscribe to changes: the database could not be reached to check the "
-			                   "subscription (" + unavailable + "). Rejoin the channel to retry.");
+			                   "subscription (" + unavailable + "). Retrying when the database is back.");
 			return;
 		}
 		for (auto& binding : ch->bindings) {

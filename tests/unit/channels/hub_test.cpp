@@ -200,6 +200,56 @@ TEST_F(HubTest, UnreachableDatabaseIsReportedAndChannelStays) {
 	EXPECT_EQ(last[4].at("status"), json::value("error"));
 	EXPECT_NE(std::string(last[4].at("message").as_string()).find("database could not be reached"), std::string::npos);
 	EXPECT_EQ(hub.ChannelCount(), 1u);
+	hub.SetSubscribeRetryInterval(std::chrono::milliseconds(0));
+
+	// Still down when events flow: retried quietly, no second error.
+	auto sent = c.transport->frames.size();
+	hub.Dispatch(ChangeEvent(kInsertOrder));
+	EXPECT_EQ(c.transport->frames.size(), sent);
+	EXPECT_EQ(catalog.lookups, 2);
+
+	// Back: the next event retries, subscribes, and (with this synchronous catalog) is delivered too.
+	catalog.unavailable = false;
+	hub.Dispatch(ChangeEvent(kInsertUser));
+	auto msgs = c.Take();
+	ASSERT_EQ(msgs.size(), 2u);
+	EXPECT_EQ(msgs[0].event, "system");
+	EXPECT_EQ(msgs[0].payload.at("message"), json::value("Subscribed to PostgreSQL"));
+	EXPECT_EQ(msgs[1].event, "postgres_changes");
+	hub.Dispatch(ChangeEvent(kInsertUser));
+	EXPECT_EQ(c.Take().size(), 1u);
+	EXPECT_EQ(catalog.lookups, 3);  // no retries once subscribed
+}
+
+TEST_F(HubTest, RetriesAreThrottledAndForgetLeftChannels) {
+	catalog.unavailable = true;
+	TestClient c(hub, Serializer::V2);
+	Join(c, "realtime:r", R"([{"event":"*","schema":"public","table":"users"}])");
+	hub.SetSubscribeRetryInterval(std::chrono::hours(1));
+	hub.Dispatch(ChangeEvent(kInsertOrder));  // first retry runs at once
+	EXPECT_EQ(catalog.lookups, 2);
+	hub.Dispatch(ChangeEvent(kInsertOrder));  // then not again within the interval
+	EXPECT_EQ(catalog.lookups, 2);
+	hub.SetSubscribeRetryInterval(std::chrono::milliseconds(0));
+	c.Send(R"(["1","2","realtime:r","phx_leave",{}])");
+	hub.Dispatch(ChangeEvent(kInsertOrder));
+	EXPECT_EQ(catalog.lookups, 2);  // a channel that left is not retried
+}
+
+TEST_F(HubTest, TooManyBindingsIsASystemError) {
+	std::string entries = "[";
+	for (int i = 0; i <= 100; ++i)
+		entries += std::string(i ? "," : "") + R"({"event":"*","schema":"public","table":"users","filter":"id=eq.)" +
+		           std::to_string(i) + R"("})";
+	entries += "]";
+	TestClient c(hub, Serializer::V2);
+	auto ids = Join(c, "realtime:many", entries);
+	EXPECT_EQ(ids.size(), 101u);
+	auto last = json::parse(c.transport->frames.back().bytes).as_array();
+	EXPECT_EQ(last[4].at("status"), json::value("error"));
+	EXPECT_NE(std::string(last[4].at("message").as_string()).find("Too many postgres_changes bindings"),
+	          std::string::npos);
+	EXPECT_EQ(catalog.lookups, 0);
 }
 
 TEST_F(HubTest, ChangeCarriesExactlyTheMatchingIdsOnePerChannel) {
