@@ -81,8 +81,7 @@ class JsClient:
 
     def transcript(self):
         with self._cond:
-            out = [json.dumps(m) for m in self.lines]
-            return "\n".join(out + ["-- stderr --"] + self.stderr)
+            return self.transcript_locked()
 
     def send(self, **cmd):
         self.proc.stdin.write((json.dumps(cmd) + "\n").encode())
@@ -114,9 +113,8 @@ class JsClient:
         assert status["status"] == "SUBSCRIBED", f"{cid}: {status}\n{self.transcript()}"
         if wait_system and spec.get("bindings"):
             _, system = self.wait_for(lambda m: m["kind"] == "system" and m["channel"] == cid, f"system message of {cid}")
-            assert system["payload"]["status"] == "ok", system
-            assert system["payload"]["extension"] == "postgres_changes", system
-            assert system["payload"]["message"] == "Subscribed to PostgreSQL", system
+            assert system["payload"] == {"extension": "postgres_changes", "status": "ok",
+                                         "message": "Subscribed to PostgreSQL", "channel": topic}, self.transcript()
         return status
 
     def changes(self, n, channel=None, binding=None, timeout=WAIT):
