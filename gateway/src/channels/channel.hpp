@@ -36,6 +36,10 @@ struct Channel : std::enable_shared_from_this<Channel> {
 	bool presence_enabled = false;
 	std::string presence_key;
 
+	// postgres_changes envelope around "<ids>],\"data\":" + change + tail, built once per channel
+	std::string change_head;  // [null,null,"realtime:x","postgres_changes",{"ids":[
+	std::string change_tail;  // }]
+
 	// Hub bookkeeping
 	bool in_hub = false;                  // between Hub::AddChannel and Hub::RemoveChannel
 	std::vector<std::string> index_keys;  // routing-index entries this channel sits in

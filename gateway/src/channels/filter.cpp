@@ -130,7 +130,7 @@ bool ParseCondition(std::string_view text, FilterCondition& out, std::string& er
 			}
 			auto inner = value.substr(1, value.size() - 2);
 			if (!Trim(inner).empty()) {
-				for (auto item : SplitTopLevel(inner, ',')) out.values.push_back(Unquote(Trim(item)));
+				for (auto item : SplitTopLevel(inner, ',')) out.values.push_back(MakeLiteral(Unquote(Trim(item))));
 			}
 			if (out.values.size() > kMaxInValues) {
 				error = "too many values for `in` filter. Maximum " + std::to_string(kMaxInValues);
@@ -153,7 +153,7 @@ bool ParseCondition(std::string_view text, FilterCondition& out, std::string& er
 			}
 			return true;
 		}
-		default: out.value = Unquote(value); return true;
+		default: out.value = MakeLiteral(Unquote(value)); return true;
 	}
 }
 
@@ -169,7 +169,7 @@ const json::value* ColumnType(const json::array* columns, std::string_view name)
 }
 
 std::optional<bool> Truth(const FilterCondition& c, TypeClass type, const json::value& v) {
-	auto compare = [&](std::string_view literal) { return CompareTyped(type, v, literal); };
+	auto compare = [&](const Literal& literal) { return CompareTyped(type, v, literal); };
 	auto ordered = [&](auto predicate) -> std::optional<bool> {
 		auto r = compare(c.value);
 		if (!r) return std::nullopt;
@@ -201,7 +201,8 @@ std::optional<bool> Truth(const FilterCondition& c, TypeClass type, const json::
 		case FilterOp::Like:
 		case FilterOp::Ilike:
 			if (v.is_null()) return std::nullopt;
-			return LikeMatch(RenderText(v), c.value, c.op == FilterOp::Ilike);
+			if (auto* s = v.if_string()) return LikeMatch(*s, c.value.text, c.op == FilterOp::Ilike);
+			return LikeMatch(RenderText(v), c.value.text, c.op == FilterOp::Ilike);
 		case FilterOp::Is: {
 			// IS never yields NULL.
 			std::optional<bool> b;
@@ -266,10 +267,10 @@ std::string DescribeFilters(const Filter& filter) {
 	for (std::size_t i = 0; i < filter.conditions.size(); ++i) {
 		auto& c = filter.conditions[i];
 		if (i) out += ", ";
-		std::string value = c.value;
+		std::string value = c.value.text;
 		if (c.op == FilterOp::In) {
 			value = "{";
-			for (std::size_t j = 0; j < c.values.size(); ++j) value += (j ? "," : "") + c.values[j];
+			for (std::size_t j = 0; j < c.values.size(); ++j) value += (j ? "," : "") + c.values[j].text;
 			value += "}";
 		}
 		std::string op = (c.negate ? "not." : "") + std::string(FilterOpName(c.op));

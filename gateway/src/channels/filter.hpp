@@ -12,6 +12,8 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include "channels/typed_value.hpp"
+
 namespace walcast::channels {
 
 enum class FilterOp { Eq, Neq, Lt, Lte, Gt, Gte, In, Like, Ilike, Is, IsDistinct };
@@ -22,8 +24,8 @@ struct FilterCondition {
 	std::string column;
 	FilterOp op = FilterOp::Eq;
 	bool negate = false;
-	std::string value;                // scalar operators
-	std::vector<std::string> values;  // in
+	Literal value;                    // scalar operators
+	std::vector<Literal> values;      // in
 	IsValue is_value = IsValue::Null; // is
 };
 

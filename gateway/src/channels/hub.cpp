@@ -1,6 +1,7 @@
 #include "channels/hub.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <optional>
 
 #include <boost/json/parse.hpp>
@@ -97,15 +98,16 @@ void Hub::DispatchChange(const WalEvent& event) {
 			frame.head = std::move(env.head);
 			frame.tail = std::move(env.tail);
 		} else {
-			auto env = PushEnvelope(ch.serializer, ch.topic_json, "postgres_changes");
-			frame.head = std::move(env.head);
-			frame.head += "{\"ids\":[";
+			frame.head.reserve(ch.change_head.size() + 16 * (match.ids_end - match.ids_begin) + 10);
+			frame.head = ch.change_head;
 			for (auto i = match.ids_begin; i < match.ids_end; ++i) {
 				if (i != match.ids_begin) frame.head.push_back(',');
-				frame.head += std::to_string(match_ids_[i]);
+				char buf[24];
+				auto end = std::to_chars(buf, buf + sizeof buf, match_ids_[i]).ptr;
+				frame.head.append(buf, end);
 			}
 			frame.head += "],\"data\":";
-			frame.tail = "}" + env.tail;
+			frame.tail = ch.change_tail;
 		}
 		ch.Send(std::move(frame));
 	}
@@ -199,6 +201,11 @@ void Hub::AddChannel(const std::shared_ptr<Channel>& channel) {
 void Hub::ActivateBindings(Channel& channel) {
 	if (!channel.in_hub || channel.bindings_active) return;
 	channel.bindings_active = true;
+	if (!channel.legacy && channel.change_head.empty()) {
+		auto env = PushEnvelope(channel.serializer, channel.topic_json, "postgres_changes");
+		channel.change_head = env.head + "{\"ids\":[";
+		channel.change_tail = "}" + env.tail;
+	}
 	for (auto& b : channel.bindings) {
 		auto key = RouteKey(b.schema, b.table);
 		if (std::find(channel.index_keys.begin(), channel.index_keys.end(), key) != channel.index_keys.end()) continue;

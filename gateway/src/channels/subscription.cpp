@@ -158,12 +158,13 @@ std::string ValidateBinding(const PostgresBinding& binding, const std::vector<Ca
 			auto column = std::find_if(t.columns.begin(), t.columns.end(), [&](auto& col) { return col.name == c.column; });
 			if (column == t.columns.end()) return "invalid column for filter " + c.column;
 			TypeClass type = ClassifyType(column->type);
-			std::vector<std::string> literals = c.values;
+			std::vector<const Literal*> literals;
+			for (auto& v : c.values) literals.push_back(&v);
 			if (c.op != FilterOp::In && c.op != FilterOp::Is && c.op != FilterOp::Like && c.op != FilterOp::Ilike)
-				literals.push_back(c.value);
-			for (auto& literal : literals) {
-				if (!LiteralFits(type, literal))
-					return "invalid input syntax for type " + column->type + ": " + QuoteJson(literal) +
+				literals.push_back(&c.value);
+			for (auto* literal : literals) {
+				if (!LiteralFits(type, literal->text))
+					return "invalid input syntax for type " + column->type + ": " + QuoteJson(literal->text) +
 					       " (filter on column " + c.column + ")";
 			}
 		}

@@ -57,8 +57,13 @@ TypeClass ClassifyJson(const json::value& value) {
 std::optional<Decimal> ParseDecimal(std::string_view text) {
 	text = Trim(text);
 	Decimal d;
-	auto lower = Lower(text);
-	if (lower == "nan") {
+	// Words (NaN, Infinity) only when a letter leads; plain numbers skip the lower-casing copy.
+	bool word = !text.empty() && (std::isalpha(static_cast<unsigned char>(text[0])) ||
+	                              (text.size() > 1 && (text[0] == '+' || text[0] == '-') &&
+	                               std::isalpha(static_cast<unsigned char>(text[1]))));
+	auto lower = word ? Lower(text) : std::string();
+	if (!word) {
+	} else if (lower == "nan") {
 		d.kind = Decimal::Kind::NaN;
 		return d;
 	}
@@ -70,6 +75,7 @@ std::optional<Decimal> ParseDecimal(std::string_view text) {
 		d.kind = Decimal::Kind::NegInfinity;
 		return d;
 	}
+	if (word) return std::nullopt;
 	std::size_t i = 0;
 	if (i < text.size() && (text[i] == '+' || text[i] == '-')) d.negative = text[i++] == '-';
 	std::string digits;
@@ -121,8 +127,14 @@ std::optional<Decimal> ParseDecimal(std::string_view text) {
 
 std::optional<Decimal> DecimalFromJson(const json::value& value) {
 	switch (value.kind()) {
-		case json::kind::int64: return ParseDecimal(std::to_string(value.get_int64()));
-		case json::kind::uint64: return ParseDecimal(std::to_string(value.get_uint64()));
+		case json::kind::int64:
+		case json::kind::uint64: {
+			char buf[32];
+			auto [end, ec] = value.is_int64() ? std::to_chars(buf, buf + sizeof buf, value.get_int64())
+			                                  : std::to_chars(buf, buf + sizeof buf, value.get_uint64());
+			if (ec != std::errc{}) return std::nullopt;
+			return ParseDecimal(std::string_view(buf, static_cast<std::size_t>(end - buf)));
+		}
 		case json::kind::double_: {
 			double v = value.get_double();
 			if (std::isnan(v)) return ParseDecimal("NaN");
@@ -214,29 +226,44 @@ std::string RenderText(const json::value& value) {
 	return json::serialize(value);
 }
 
-std::optional<int> CompareTyped(TypeClass type, const json::value& row_value, std::string_view literal) {
+Literal MakeLiteral(std::string text) {
+	Literal literal;
+	literal.number = ParseDecimal(text);
+	literal.boolean = ParseBool(text);
+	literal.text = std::move(text);
+	return literal;
+}
+
+std::optional<int> CompareTyped(TypeClass type, const json::value& row_value, const Literal& literal) {
 	if (row_value.is_null()) return std::nullopt;
 	switch (type) {
 		case TypeClass::Numeric: {
+			if (!literal.number) return std::nullopt;
 			auto a = DecimalFromJson(row_value);
-			auto b = ParseDecimal(literal);
-			if (!a || !b) return std::nullopt;
-			return CompareDecimal(*a, *b);
+			if (!a) return std::nullopt;
+			return CompareDecimal(*a, *literal.number);
 		}
 		case TypeClass::Boolean: {
 			std::optional<bool> a;
 			if (auto* b = row_value.if_bool()) a = *b;
 			else if (auto* s = row_value.if_string()) a = ParseBool(*s);
-			auto b = ParseBool(literal);
-			if (!a || !b) return std::nullopt;
-			return static_cast<int>(*a) - static_cast<int>(*b);
+			if (!a || !literal.boolean) return std::nullopt;
+			return static_cast<int>(*a) - static_cast<int>(*literal.boolean);
 		}
 		case TypeClass::Timestamp:
-			return Sign(NormalizeTimestamp(RenderText(row_value)).compare(NormalizeTimestamp(std::string(literal))));
-		case TypeClass::Uuid: return Sign(Lower(RenderText(row_value)).compare(Lower(literal)));
-		case TypeClass::Text: return Sign(RenderText(row_value).compare(literal));
+			return Sign(NormalizeTimestamp(RenderText(row_value)).compare(NormalizeTimestamp(literal.text)));
+		case TypeClass::Uuid: return Sign(Lower(RenderText(row_value)).compare(Lower(literal.text)));
+		case TypeClass::Text: {
+			// Strings compare in place; other JSON values as their text.
+			if (auto* s = row_value.if_string()) return Sign(std::string_view(*s).compare(literal.text));
+			return Sign(RenderText(row_value).compare(literal.text));
+		}
 	}
 	return std::nullopt;
+}
+
+std::optional<int> CompareTyped(TypeClass type, const json::value& row_value, std::string_view literal) {
+	return CompareTyped(type, row_value, MakeLiteral(std::string(literal)));
 }
 
 bool LiteralFits(TypeClass type, std::string_view literal) {

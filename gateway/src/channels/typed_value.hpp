@@ -44,8 +44,18 @@ std::optional<bool> ParseBool(std::string_view text);
 // LIKE: % any run, _ one character (UTF-8 aware), \ escapes. PostgREST also lets * stand for %.
 bool LikeMatch(std::string_view text, std::string_view pattern, bool case_insensitive);
 
+// A filter value, with its number and boolean readings worked out once when the filter is parsed rather
+// than for every row.
+struct Literal {
+	std::string text;
+	std::optional<Decimal> number;
+	std::optional<bool> boolean;
+};
+Literal MakeLiteral(std::string text);
+
 // Three-valued comparison of a row value with a filter literal under a type class: nullopt when the row
 // value is NULL or either side does not convert (SQL would not select the row).
+std::optional<int> CompareTyped(TypeClass type, const boost::json::value& row_value, const Literal& literal);
 std::optional<int> CompareTyped(TypeClass type, const boost::json::value& row_value, std::string_view literal);
 
 // The row value as PostgreSQL would print it for a text comparison (strings unquoted, the rest as JSON).
