@@ -141,6 +141,7 @@ void ClientConnection::HandleJoin(InMessage& msg) {
 	if (subtopic.empty()) return ReplyError(msg, "TopicNameRequired: You must provide a topic name");
 	// Phoenix closes the old channel of a duplicate join first.
 	if (channels_.count(msg.topic)) CloseChannel(msg.topic, true);
+	if (closed_) return;  // sending phx_close may have closed the connection (slow client)
 	if (channels_.size() >= max_channels_) return ReplyError(msg, "ChannelRateLimitReached: Too many channels");
 
 	static const json::object kEmpty;

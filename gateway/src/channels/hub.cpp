@@ -191,7 +191,7 @@ void Hub::PushToTopic(const std::string& topic, std::string_view event, std::sha
 }
 
 void Hub::AddChannel(const std::shared_ptr<Channel>& channel) {
-	if (channel->in_hub) return;
+	if (channel->in_hub || !channel->Open()) return;
 	channel->in_hub = true;
 	topics_[channel->topic].channels.insert(channel.get());
 	++channel_count_;
@@ -298,6 +298,7 @@ json::object Hub::PresenceState(const std::string& topic) const {
 }
 
 void Hub::Track(Channel& channel, const json::object& meta) {
+	if (!channel.in_hub || !channel.Open()) return;  // closed meanwhile (a send re-entered and closed it)
 	auto& topic = topics_[channel.topic];
 	auto it = std::find_if(topic.presences.begin(), topic.presences.end(),
 	                       [&](const PresenceEntry& p) { return p.owner == &channel; });

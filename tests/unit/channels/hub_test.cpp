@@ -691,3 +691,47 @@ TEST_F(HubTest, AccessTokenAndUnknownEventsGetNoReply) {
 
 }  // namespace
 }  // namespace walcast::channels
+
+namespace walcast::channels {
+namespace {
+
+using namespace walcast::channels::testing;
+
+class ReentrantCloseTest : public ::testing::Test {
+protected:
+	DeliveryProgress progress;
+	FakeCatalog catalog;
+	Hub hub{progress, catalog};
+};
+
+TEST_F(ReentrantCloseTest, CloseWhileSendingPhxCloseOfADuplicateJoin) {
+	TestClient c(hub, Serializer::V2);
+	c.Send(R"(["1","1","realtime:a","phx_join",{"config":{}}])");
+	EXPECT_EQ(hub.ChannelCount(), 1u);
+	c.transport->on_send = [&] { c.conn->OnClosed(); };
+	c.Send(R"(["2","2","realtime:a","phx_join",{"config":{"presence":{"enabled":true}}}])");
+	EXPECT_EQ(hub.ChannelCount(), 0u);
+	EXPECT_EQ(c.conn->ChannelCount(), 0u);
+}
+
+TEST_F(ReentrantCloseTest, CloseWhileSendingTheJoinReply) {
+	TestClient c(hub, Serializer::V2);
+	c.transport->on_send = [&] { c.conn->OnClosed(); };
+	c.Send(R"(["1","1","realtime:a","phx_join",{"config":{"presence":{"enabled":true},"postgres_changes":[{"event":"*","schema":"*"}]}}])");
+	EXPECT_EQ(hub.ChannelCount(), 0u);
+	EXPECT_EQ(c.transport->frames.size(), 1u);  // the reply; nothing after the close
+}
+
+TEST_F(ReentrantCloseTest, CloseWhileSendingPresenceStateLeavesNoGhost) {
+	TestClient c(hub, Serializer::V2), other(hub, Serializer::V2);
+	other.Send(R"(["1","1","realtime:p","phx_join",{"config":{"presence":{"enabled":true}}}])");
+	c.Send(R"(["1","1","realtime:p","phx_join",{"config":{}}])");
+	c.transport->on_send = [&] { c.conn->OnClosed(); };
+	// The track enables presence, so presence_state is pushed first: the close happens there.
+	c.Send(R"(["1","2","realtime:p","presence",{"type":"presence","event":"track","payload":{"a":1}}])");
+	EXPECT_TRUE(hub.PresenceState("realtime:p").empty());
+	EXPECT_EQ(hub.ChannelCount(), 1u);
+}
+
+}  // namespace
+}  // namespace walcast::channels
