@@ -12,8 +12,9 @@ namespace walcast::net {
 
 namespace {
 
-// One pass over the clients: closes those idle too long, tears down those that did not finish closing
-// in time. Both lists are ordered by time, so a pass touches only the sessions it acts on.
+// One pass over the clients: closes those idle too long or slow, tears down those that did not finish
+// closing in time. The open and closing lists are ordered by time and the over-cap list is normally
+// empty, so a pass touches only the sessions it acts on, not all 100k.
 void Sweep(ServerContext& ctx) {
 	const auto now = WebSocketSession::Clock::now();
 	const auto& s = ctx.settings;
@@ -24,6 +25,11 @@ void Sweep(ServerContext& ctx) {
 		WALCAST_LOG(info, "net", "closing a client idle for over " << s.idle_timeout.count() << " ms");
 		session.Close(CloseCode::IdleTimeout, "idle timeout");
 		if (!ctx.open_sessions.empty() && &ctx.open_sessions.front() == &session) session.unlink();  // never loop forever
+	}
+	if (!ctx.over_cap_sessions.empty()) {
+		std::vector<std::shared_ptr<WebSocketSession>> over;
+		for (auto& session : ctx.over_cap_sessions) over.push_back(session.shared_from_this());
+		for (auto& session : over) session->CheckSlow(now);
 	}
 	while (!ctx.closing_sessions.empty() &&
 	       ctx.closing_sessions.front().closing_since() + s.close_timeout <= now) {

@@ -17,17 +17,28 @@ using AutoUnlinkList = boost::intrusive::list<T, boost::intrusive::constant_time
 
 struct ServerContext {
 	ServerContext(asio::io_context& io, ServerSettings s, HandlerFactory f)
-		: ioc(io), settings(std::move(s)), factory(std::move(f)), sweep_timer(io) {}
+		: ioc(io),
+		  settings(std::move(s)),
+		  factory(std::move(f)),
+		  slow_policy(settings.send_queue_cap_bytes, settings.slow_client_grace),
+		  sweep_timer(io) {}
 
 	asio::io_context& ioc;
 	const ServerSettings settings;
 	const HandlerFactory factory;
+	const SlowClientPolicy slow_policy;
 	bool stopping = false;
 
 	// Open sessions, least recently active first: a message moves its session to the back, so the idle
 	// sweep only looks at the front. Closing sessions, oldest first, for the close timeout.
 	AutoUnlinkList<WebSocketSession> open_sessions;
 	AutoUnlinkList<WebSocketSession> closing_sessions;
+	// Open sessions whose queue is over the cap, for the sweep to judge even when nothing more is sent.
+	boost::intrusive::list<WebSocketSession,
+	                       boost::intrusive::member_hook<WebSocketSession, decltype(WebSocketSession::over_cap_hook),
+	                                                     &WebSocketSession::over_cap_hook>,
+	                       boost::intrusive::constant_time_size<false>>
+		over_cap_sessions;
 	// HTTP connections not (yet) upgraded, so Stop() can end them.
 	AutoUnlinkList<HttpSession> http_sessions;
 

@@ -10,8 +10,11 @@ namespace walcast::net {
 struct ServerSettings {
 	// Largest inbound WebSocket message; a bigger one is refused with close 1009 (Realtime's cowboy limit).
 	std::size_t max_message_bytes = 5'000'000;
-	// Bytes a client may have waiting to be written; past it the client is closed with SlowClient (4008).
+	// Bytes a client may have waiting to be written; past it the client is closed with SlowClient (4008)...
 	std::size_t send_queue_cap_bytes = 8u << 20;
+	// ...once it has been over the cap while its socket took nothing for this long (a burst from one
+	// replication batch briefly puts every client over; see SlowClientPolicy).
+	std::chrono::milliseconds slow_client_grace = std::chrono::seconds(2);
 	// A socket that sends no message (not even a heartbeat) for this long is closed with IdleTimeout.
 	std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
 	// Time to read an HTTP request and to complete a WebSocket opening or closing handshake.

@@ -29,7 +29,6 @@ bool IsQuietEnd(const beast::error_code& ec) {
 WebSocketSession::WebSocketSession(tcp::socket&& socket, std::shared_ptr<ServerContext> ctx, WireVersion version)
 	: ws_(std::move(socket)),
 	  ctx_(std::move(ctx)),
-	  queue_(ctx_->settings.send_queue_cap_bytes),
 	  id_(ctx_->next_session_id++),
 	  version_(version) {}
 
@@ -137,19 +136,35 @@ void WebSocketSession::MarkActive() {
 
 void WebSocketSession::Send(OutFrame frame) {
 	if (state_ != State::Open) return;
-	if (!queue_.Push(std::move(frame))) {
-		GlobalMetrics().slow_client_closes.fetch_add(1, std::memory_order_relaxed);
-		WALCAST_LOG(warn, "net", Describe() << ": closed as slow, " << queue_.bytes() << " bytes in "
-		                                    << queue_.size() << " messages queued, cap " << queue_.cap_bytes());
-		Close(CloseCode::SlowClient, "slow client: send queue full");
+	queue_.Push(std::move(frame));
+	if (!writing_) {
+		DoWrite();
 		return;
 	}
-	if (!writing_) DoWrite();
+	if (!ctx_->slow_policy.OverCap(queue_.bytes())) return;
+	if (CheckSlow(Clock::now())) return;
+	if (!over_cap_hook.is_linked()) ctx_->over_cap_sessions.push_back(*this);
+}
+
+bool WebSocketSession::CheckSlow(Clock::time_point now) {
+	if (state_ != State::Open) return false;
+	const auto in_flight = writing_ ? std::optional<Clock::time_point>(write_started_) : std::nullopt;
+	if (!ctx_->slow_policy.IsSlow(queue_.bytes(), in_flight, now)) return false;
+	CloseAsSlow();
+	return true;
+}
+
+void WebSocketSession::CloseAsSlow() {
+	GlobalMetrics().slow_client_closes.fetch_add(1, std::memory_order_relaxed);
+	WALCAST_LOG(warn, "net", Describe() << ": closed as slow, " << queue_.bytes() << " bytes in " << queue_.size()
+	                                    << " messages queued, cap " << ctx_->slow_policy.cap_bytes);
+	Close(CloseCode::SlowClient, "slow client: send queue full");
 }
 
 void WebSocketSession::DoWrite() {
 	OutFrame& frame = queue_.front();
 	writing_ = true;
+	write_started_ = Clock::now();
 	ws_.binary(frame.binary);
 	const std::array<asio::const_buffer, 3> buffers{
 		asio::buffer(frame.head),
@@ -172,6 +187,7 @@ void WebSocketSession::OnWrite(beast::error_code ec, std::size_t bytes) {
 	metrics.messages_sent.fetch_add(1, std::memory_order_relaxed);
 	metrics.bytes_sent.fetch_add(bytes, std::memory_order_relaxed);
 	queue_.pop();
+	if (over_cap_hook.is_linked() && !ctx_->slow_policy.OverCap(queue_.bytes())) over_cap_hook.unlink();
 
 	if (!queue_.empty())
 		DoWrite();
@@ -186,6 +202,7 @@ void WebSocketSession::Close(CloseCode code, std::string_view reason) {
 	close_reason_.assign(reason.substr(0, kMaxCloseReason));
 	closing_since_ = Clock::now();
 	unlink();
+	if (over_cap_hook.is_linked()) over_cap_hook.unlink();
 	ctx_->closing_sessions.push_back(*this);
 
 	if (DropsQueueOnClose(code)) {
@@ -222,6 +239,7 @@ void WebSocketSession::Finish(beast::error_code ec) {
 	const State was = state_;
 	state_ = State::Done;
 	if (is_linked()) unlink();
+	if (over_cap_hook.is_linked()) over_cap_hook.unlink();
 
 	if (ec == websocket::error::message_too_big) {
 		// Beast has already sent close 1009 before completing the read with this error.

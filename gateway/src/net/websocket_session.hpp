@@ -53,6 +53,11 @@ public:
 	void ForceClose();
 
 	std::size_t queued_bytes() const { return queue_.bytes(); }
+	// Closes the client as slow if the policy says so (see SlowClientPolicy); true if it did.
+	bool CheckSlow(Clock::time_point now);
+
+	// Links the session into ServerContext::over_cap_sessions while its queue is over the cap.
+	boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> over_cap_hook;
 
 private:
 	enum class State : std::uint8_t {
@@ -73,6 +78,7 @@ private:
 	void OnClose(beast::error_code ec);
 	void Finish(beast::error_code ec);
 	void MarkActive();
+	void CloseAsSlow();
 	std::string Describe() const;
 
 	websocket::stream<tcp::socket> ws_;
@@ -82,6 +88,7 @@ private:
 	SendQueue queue_;
 	Clock::time_point last_activity_{};
 	Clock::time_point closing_since_{};
+	Clock::time_point write_started_{};  // when the write in flight began
 	std::string close_reason_;
 	std::uint64_t id_;
 	CloseCode close_code_ = CloseCode::Normal;

@@ -13,9 +13,9 @@ OutFrame Frame(std::string head, std::string shared, std::string tail = "") {
 }
 
 TEST(SendQueue, CountsBytesOfHeadSharedAndTail) {
-	SendQueue q(1000);
-	EXPECT_TRUE(q.Push(Frame("ab", "cdef", "g")));
-	EXPECT_TRUE(q.Push(OutFrame{"xyz", nullptr, "", true}));
+	SendQueue q;
+	q.Push(Frame("ab", "cdef", "g"));
+	q.Push(OutFrame{"xyz", nullptr, "", true});
 	EXPECT_EQ(q.size(), 2u);
 	EXPECT_EQ(q.bytes(), 7u + 3u);
 	q.pop();
@@ -26,25 +26,8 @@ TEST(SendQueue, CountsBytesOfHeadSharedAndTail) {
 	EXPECT_EQ(q.bytes(), 0u);
 }
 
-TEST(SendQueue, RefusesAFrameThatWouldPassTheCap) {
-	SendQueue q(10);
-	EXPECT_TRUE(q.Push(Frame("", "12345")));
-	EXPECT_TRUE(q.Push(Frame("", "12345")));  // exactly at the cap is fine
-	EXPECT_FALSE(q.Push(Frame("", "1")));
-	EXPECT_EQ(q.size(), 2u);
-	EXPECT_EQ(q.bytes(), 10u);
-}
-
-TEST(SendQueue, AcceptsOneOversizedFrameIntoAnEmptyQueue) {
-	SendQueue q(10);
-	EXPECT_TRUE(q.Push(Frame("", std::string(50, 'x'))));
-	EXPECT_FALSE(q.Push(Frame("", "y")));
-	q.pop();
-	EXPECT_TRUE(q.Push(Frame("", "y")));
-}
-
 TEST(SendQueue, DropAllButFrontKeepsTheFrameInFlight) {
-	SendQueue q(100);
+	SendQueue q;
 	q.Push(Frame("a", "1"));
 	q.Push(Frame("b", "22"));
 	q.Push(Frame("c", "333"));
@@ -58,12 +41,43 @@ TEST(SendQueue, DropAllButFrontKeepsTheFrameInFlight) {
 }
 
 TEST(SendQueue, SharesThePayloadInsteadOfCopyingIt) {
-	SendQueue q(100);
+	SendQueue q;
 	auto payload = std::make_shared<const std::string>("record");
 	q.Push(OutFrame{"[", payload, "]", false});
 	q.Push(OutFrame{"{", payload, "}", false});
 	EXPECT_EQ(payload.use_count(), 3);
 	EXPECT_EQ(q.front().shared.get(), payload.get());
+}
+
+using Clock = SlowClientPolicy::Clock;
+using namespace std::chrono_literals;
+
+TEST(SlowClientPolicy, UnderTheCapIsNeverSlow) {
+	const SlowClientPolicy p(1000, 2s);
+	const auto t0 = Clock::now();
+	EXPECT_FALSE(p.OverCap(1000));
+	EXPECT_FALSE(p.IsSlow(1000, t0 - 1h, t0));  // a stuck write alone is not slowness
+	EXPECT_FALSE(p.IsSlow(0, std::nullopt, t0));
+}
+
+TEST(SlowClientPolicy, OverTheCapIsSlowOnlyOnceTheSocketStalledForTheGrace) {
+	const SlowClientPolicy p(1000, 2s);
+	const auto t0 = Clock::now();
+	EXPECT_TRUE(p.OverCap(1001));
+	EXPECT_FALSE(p.IsSlow(50'000, t0, t0 + 1999ms));  // a burst: the write in flight is recent
+	EXPECT_TRUE(p.IsSlow(50'000, t0, t0 + 2s));       // the socket took nothing for the grace
+	EXPECT_FALSE(p.IsSlow(50'000, std::nullopt, t0));  // no write in flight: one is about to start
+}
+
+TEST(SlowClientPolicy, PastTheHardCapIsSlowAtOnce) {
+	const SlowClientPolicy small(1000, 2s);
+	EXPECT_EQ(small.hard_cap_bytes, 64u << 20);  // small caps get a floor so bursts still pass
+	const SlowClientPolicy big(100u << 20, 2s);
+	EXPECT_EQ(big.hard_cap_bytes, 400u << 20);
+	const auto t0 = Clock::now();
+	EXPECT_FALSE(big.IsSlow(400u << 20, t0, t0));
+	EXPECT_TRUE(big.IsSlow((400u << 20) + 1, t0, t0));
+	EXPECT_TRUE(big.IsSlow((400u << 20) + 1, std::nullopt, t0));
 }
 
 }  // namespace

@@ -42,9 +42,12 @@ public:
 
 	void OnText(std::string_view message) override {
 		seen_.texts.emplace_back(message);
+		// "flood:<count>:<size>": count frames sharing one payload of size bytes, in one burst.
 		if (message.rfind("flood:", 0) == 0) {
-			const int count = std::stoi(std::string(message.substr(6)));
-			auto payload = std::make_shared<const std::string>(100, 'f');
+			const auto colon = message.find(':', 6);
+			const int count = std::stoi(std::string(message.substr(6, colon - 6)));
+			const auto size = static_cast<std::size_t>(std::stoul(std::string(message.substr(colon + 1))));
+			auto payload = std::make_shared<const std::string>(size, 'f');
 			for (int i = 0; i < count; ++i) transport_->Send(OutFrame{"", payload, "", false});
 			return;
 		}
@@ -288,22 +291,60 @@ TEST_F(ServerTest, OversizedMessageIsClosedWith1009) {
 	EXPECT_EQ(seen_.closed, 1);
 }
 
-TEST_F(ServerTest, ClientOverItsQueueCapIsClosedAsSlowWithoutFlushing) {
+TEST_F(ServerTest, ABurstOverTheCapDoesNotCutOffAClientThatReads) {
 	ServerSettings settings;
-	settings.send_queue_cap_bytes = 1000;  // ten 100-byte frames
+	settings.send_queue_cap_bytes = 1000;  // the burst below is 50 times that
 	StartServer(settings);
 	const auto slow_before = GlobalMetrics().slow_client_closes.load();
 	RunClient([&]() -> awaitable<void> {
 		auto ws = co_await Connect("/socket/websocket");
-		// One handler call queues 50 frames before any write can complete: the 11th passes the cap.
-		co_await ws->async_write(asio::buffer(std::string("flood:50")), use_awaitable);
-		const auto messages = co_await ReadUntilClosed(*ws);
-		EXPECT_LE(messages.size(), 1u);  // at most the frame already being written
-		EXPECT_EQ(ws->reason().code, 4008);
+		co_await ws->async_write(asio::buffer(std::string("flood:50:1000")), use_awaitable);
+		for (int i = 0; i < 50; ++i) {
+			beast::flat_buffer buffer;
+			co_await ws->async_read(buffer, use_awaitable);
+			EXPECT_EQ(buffer.size(), 1000u);
+		}
+		co_await ws->async_close(websocket::close_code::normal, use_awaitable);
 	}());
-	RunUntil([&] { return seen_.closed == 1; });
-	EXPECT_EQ(GlobalMetrics().slow_client_closes.load(), slow_before + 1);
-	EXPECT_EQ(seen_.closed, 1);
+	EXPECT_EQ(GlobalMetrics().slow_client_closes.load(), slow_before);
+}
+
+TEST_F(ServerTest, ClientThatStopsReadingIsClosedAsSlowWithoutDelayingOthers) {
+	ServerSettings settings;
+	settings.send_queue_cap_bytes = 64 * 1024;
+	settings.slow_client_grace = 200ms;
+	settings.sweep_interval = 20ms;
+	StartServer(settings);
+	const auto slow_before = GlobalMetrics().slow_client_closes.load();
+	RunClient([&]() -> awaitable<void> {
+		auto slow = co_await Connect("/socket/websocket");
+		// 48 MB in one burst (under the 64 MiB hard cap): far more than the socket buffers take.
+		co_await slow->async_write(asio::buffer(std::string("flood:48:1000000")), use_awaitable);
+
+		// Not reading, the slow client stalls its write; another client is served meanwhile.
+		auto other = co_await Connect("/socket/websocket");
+		co_await other->async_write(asio::buffer(std::string("still here")), use_awaitable);
+		beast::flat_buffer buffer;
+		co_await other->async_read(buffer, use_awaitable);
+		EXPECT_EQ(beast::buffers_to_string(buffer.data()), "<still here>");
+
+		asio::steady_timer poll(co_await asio::this_coro::executor);
+		const auto deadline = std::chrono::steady_clock::now() + 5s;
+		while (GlobalMetrics().slow_client_closes.load() == slow_before && std::chrono::steady_clock::now() < deadline) {
+			poll.expires_after(10ms);
+			co_await poll.async_wait(use_awaitable);
+		}
+		EXPECT_EQ(GlobalMetrics().slow_client_closes.load(), slow_before + 1);
+
+		// Reading again, it gets what the socket already held, then the close: the queue was dropped.
+		const auto messages = co_await ReadUntilClosed(*slow);
+		EXPECT_LT(messages.size(), 48u);
+		EXPECT_EQ(slow->reason().code, 4008);
+
+		co_await other->async_close(websocket::close_code::normal, use_awaitable);
+	}());
+	RunUntil([&] { return seen_.closed == 2; });
+	EXPECT_EQ(seen_.closed, 2);
 }
 
 TEST_F(ServerTest, SilentClientIsClosedForIdleness) {
