@@ -10,7 +10,6 @@ WALCAST_PACKAGES=(
 	libboost1.81-dev libboost-json1.81-dev libssl-dev
 	googletest libgtest-dev
 	python3 python3-pytest python3-psycopg python3-websocket
-	nodejs npm
 )
 
 walcast_install_packages() {
@@ -18,6 +17,9 @@ walcast_install_packages() {
 	for p in "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 	done
+	# Node.js may come from another packaging that bundles npm (and conflicts with Debian's npm): only
+	# ask Debian for it when there is no npm at all.
+	command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 	[ ${#missing[@]} -eq 0 ] && return 0
 	echo "walcast: installing Debian packages: ${missing[*]}"
 	local sudo=""

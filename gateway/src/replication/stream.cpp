@@ -197,8 +197,12 @@ PgConnPtr ReplicationStream::Connect() {
 	add("user", settings_.user);
 	add("password", settings_.password);
 	static const std::string kReplication = "database", kAppName = "walcast-gateway", kOn = "1", kIdle = "10",
-	                         kInterval = "5", kCount = "3", kUserTimeout = "30000";
+	                         kInterval = "5", kCount = "3", kUserTimeout = "30000",
+	                         kUtc = "-c TimeZone=UTC";
 	add("replication", kReplication);
+	// The plugin renders timestamptz in the decoding session's time zone, as to_jsonb does; Realtime clients
+	// expect UTC ("2025-11-03T09:32:55+00:00") whatever the server's default zone is.
+	add("options", kUtc);
 	add("application_name", kAppName);
 	// Notice a silently dead network in ~25-30 s instead of the kernel's default hours.
 	add("keepalives", kOn);
