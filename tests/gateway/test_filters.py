@@ -62,7 +62,9 @@ def test_every_operator(gateway, conn, items):
     c.wait(lambda m: m.get("topic") == "realtime:end" and m.get("event") == "postgres_changes")
     got = {}
     for m in c.inbox:
-        if m.get("event") == "postgres_changes":
+        if m.get("event") == "postgres_changes" and m["topic"] != "realtime:end":
+            if m["payload"]["data"]["record"]["id"] == 999:
+                continue  # the marker matches some filters too; the order across channels is not defined
             assert m["payload"]["ids"] == [ids[m["topic"]]]
             got.setdefault(m["topic"], []).append(m["payload"]["data"]["record"]["id"])
     for i, (flt, expected) in enumerate(CASES):
