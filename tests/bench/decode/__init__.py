@@ -1,0 +1,1 @@
+"""Benchmark 1: decode throughput of walcast and its peers on identical WAL."""

@@ -1,0 +1,68 @@
+"""Keeps the benchmark code from rotting: `tests/bench/run --quick` must run every present benchmark to the end
+and each must produce figures. Speeds are never asserted; this machine is too noisy and that is not the point."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from lib.registry import BENCHMARKS  # noqa: E402
+
+RESULTS_MD = os.path.join(HERE, "RESULTS.md")
+
+
+def _mtime(path):
+    return os.stat(path).st_mtime_ns if os.path.exists(path) else None
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """One `tests/bench/run --quick` for the whole module: (parsed JSON figures, markdown report text)."""
+    tmp = tmp_path_factory.mktemp("bench-quick")
+    out_json, out_md = tmp / "quick.json", tmp / "RESULTS.md"
+    committed_before = _mtime(RESULTS_MD)
+    proc = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "run"), "--quick", "--json", str(out_json),
+                           "--results", str(out_md)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, f"quick run failed:\n{proc.stdout[-5000:]}\n{proc.stderr[-5000:]}"
+    assert _mtime(RESULTS_MD) == committed_before, "--quick must not touch the committed RESULTS.md"
+    return json.loads(out_json.read_text()), out_md.read_text()
+
+
+def test_every_present_benchmark_produced_figures(quick_run):
+    data, markdown = quick_run
+    assert not data["errors"], data["errors"]
+    present = [name for name, _ in BENCHMARKS if name not in data["missing"]]
+    assert "decode" in present
+    for name in present:
+        figures = [f for f in data["figures"] if f["bench"] == name]
+        assert figures, f"benchmark {name} produced no figures"
+        for f in figures:
+            assert f["values"] and all(v >= 0 for v in f["values"]), f
+    assert "## Machine" in markdown and "tests/bench/run --quick" in markdown
+
+
+def test_decode_covers_every_plugin_workload_and_measure(quick_run):
+    figures = [f for f in quick_run[0]["figures"] if f["bench"] == "decode"]
+    assert {f["peer"] for f in figures} == {"walcast", "walcast (gateway opts)", "pgoutput", "wal2json v2",
+                                            "test_decoding"}
+    assert len({f["scenario"] for f in figures}) == 6
+    assert {f["measure"] for f in figures} == {"changes/s", "bytes/change", "backend CPU", "peak RSS"}
+    for f in figures:
+        if f["measure"] != "backend CPU":  # a tiny drain may take less than one clock tick of CPU
+            assert f["median"] > 0, f
+
+
+def test_quick_without_results_path_leaves_results_md_alone(tmp_path):
+    """The plain `--quick` (no --results) writes its report to a temp file, never over RESULTS.md."""
+    before = _mtime(RESULTS_MD)
+    proc = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "run"), "--quick", "--only", "decode"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    assert _mtime(RESULTS_MD) == before
+    report = proc.stdout.strip().splitlines()[-1]
+    assert "RESULTS.md" in report and not report.startswith(f"Report: {RESULTS_MD} ")
