@@ -19,13 +19,16 @@ void Sweep(ServerContext& ctx) {
 	const auto now = WebSocketSession::Clock::now();
 	const auto& s = ctx.settings;
 
+	std::size_t idle = 0;
 	while (!ctx.open_sessions.empty() && ctx.open_sessions.front().last_activity() + s.idle_timeout <= now) {
 		WebSocketSession& session = ctx.open_sessions.front();
 		const auto keep = session.shared_from_this();
-		WALCAST_LOG(info, "net", "closing a client idle for over " << s.idle_timeout.count() << " ms");
 		session.Close(CloseCode::IdleTimeout, "idle timeout");
 		if (!ctx.open_sessions.empty() && &ctx.open_sessions.front() == &session) session.unlink();  // never loop forever
+		++idle;
 	}
+	// One line per sweep, not per client: a network outage can idle out thousands at once.
+	if (idle > 0) WALCAST_LOG(info, "net", "closed " << idle << " client(s) silent for " << s.idle_timeout.count() << " ms");
 	if (!ctx.over_cap_sessions.empty()) {
 		std::vector<std::shared_ptr<WebSocketSession>> over;
 		for (auto& session : ctx.over_cap_sessions) over.push_back(session.shared_from_this());

@@ -17,6 +17,14 @@ constexpr std::size_t kMaxCloseReason = 123;
 // A read buffer that grew past this for one big message is given back, keeping idle clients small.
 constexpr std::size_t kKeepReadBuffer = 16 * 1024;
 
+// Cuts at a character boundary: a close reason must be valid UTF-8 or the client fails the connection.
+std::string_view TruncateUtf8(std::string_view text, std::size_t max) {
+	if (text.size() <= max) return text;
+	std::size_t cut = max;
+	while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+	return text.substr(0, cut);
+}
+
 bool DropsQueueOnClose(CloseCode code) { return code == CloseCode::SlowClient || code == CloseCode::WriteError; }
 
 bool IsQuietEnd(const beast::error_code& ec) {
@@ -199,7 +207,7 @@ void WebSocketSession::Close(CloseCode code, std::string_view reason) {
 	if (state_ != State::Open) return;
 	state_ = State::Closing;
 	close_code_ = code;
-	close_reason_.assign(reason.substr(0, kMaxCloseReason));
+	close_reason_.assign(TruncateUtf8(reason, kMaxCloseReason));
 	closing_since_ = Clock::now();
 	unlink();
 	if (over_cap_hook.is_linked()) over_cap_hook.unlink();

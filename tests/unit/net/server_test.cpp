@@ -51,6 +51,12 @@ public:
 			for (int i = 0; i < count; ++i) transport_->Send(OutFrame{"", payload, "", false});
 			return;
 		}
+		if (message == "close-long") {
+			std::string reason;
+			for (int i = 0; i < 70; ++i) reason += "\xC3\xA9";  // 140 bytes of "é"
+			transport_->Close(CloseCode::PolicyViolation, "xx" + reason);
+			return;
+		}
 		if (message == "bye") {
 			transport_->Send(OutFrame{"last", nullptr, "", false});
 			transport_->Close(CloseCode::Normal, "bye");
@@ -214,6 +220,18 @@ TEST_F(ServerTest, ServerCloseFlushesQueuedFramesFirstAndIgnoresLaterSends) {
 	}());
 	RunUntil([&] { return seen_.closed == 1; });
 	EXPECT_EQ(seen_.closed, 1);
+}
+
+TEST_F(ServerTest, LongCloseReasonIsCutToAValidUtf8Prefix) {
+	StartServer();
+	RunClient([&]() -> awaitable<void> {
+		auto ws = co_await Connect("/socket/websocket");
+		co_await ws->async_write(asio::buffer(std::string("close-long")), use_awaitable);
+		co_await ReadUntilClosed(*ws);
+		EXPECT_EQ(ws->reason().code, 1008);
+		// The 123-byte limit falls inside the 61st "é" (bytes 122-123), which is dropped whole.
+		EXPECT_EQ(ws->reason().reason.size(), 122u);
+	}());
 }
 
 TEST_F(ServerTest, RefusesUnsupportedVsnWithJson400) {
