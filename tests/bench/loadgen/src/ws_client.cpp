@@ -1,0 +1,189 @@
+#include "ws_client.hpp"
+
+#include <netinet/in.h>
+
+#include <charconv>
+
+#include "clock.hpp"
+
+namespace loadgen {
+
+std::optional<Target> ParseWsUrl(const std::string& url) {
+	const std::string scheme = "ws://";
+	if (url.rfind(scheme, 0) != 0) return std::nullopt;
+	const auto rest = url.substr(scheme.size());
+	const auto slash = rest.find('/');
+	const auto authority = rest.substr(0, slash);
+	const auto colon = authority.rfind(':');
+	if (colon == std::string::npos) return std::nullopt;
+	Target t;
+	t.host = authority.substr(0, colon);
+	const auto port_text = authority.substr(colon + 1);
+	unsigned port = 0;
+	const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+	if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535) return std::nullopt;
+	t.port = std::uint16_t(port);
+	t.path = slash == std::string::npos ? "/" : rest.substr(slash);
+	return t;
+}
+
+WsClient::WsClient(asio::io_context& io, const ClientConfig& config, ThreadStats& stats, std::size_t index,
+                   std::optional<asio::ip::address> source, std::function<void()> on_settled)
+    : config_(config), stats_(stats), index_(index), source_(std::move(source)), on_settled_(std::move(on_settled)),
+      ws_(io), heartbeat_(io) {}
+
+void WsClient::Start() {
+	beast::error_code ec;
+	auto& socket = ws_.next_layer();
+	const tcp::endpoint server(asio::ip::make_address(config_.target.host, ec), config_.target.port);
+	if (ec) return Fail("address", ec);
+	socket.open(server.protocol(), ec);
+	if (ec) return Fail("socket", ec);
+	socket.set_option(tcp::no_delay(true), ec);
+	if (source_) {
+		// Choose the port at connect time, per (source, destination) pair, so each loopback source
+		// address has the whole ephemeral range to itself.
+		int on = 1;
+		::setsockopt(socket.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof on);
+		socket.bind(tcp::endpoint(*source_, 0), ec);
+		if (ec) return Fail("bind", ec);
+	}
+	socket.async_connect(server, [self = shared_from_this()](beast::error_code e) { self->OnConnect(e); });
+}
+
+void WsClient::OnConnect(beast::error_code ec) {
+	if (ec) return Fail("connect", ec);
+	ws_.text(true);
+	ws_.read_message_max(64u << 20);
+	ws_.async_handshake(config_.target.host + ":" + std::to_string(config_.target.port), config_.target.path,
+	                    [self = shared_from_this()](beast::error_code e) { self->OnHandshake(e); });
+}
+
+void WsClient::OnHandshake(beast::error_code ec) {
+	if (ec) return Fail("handshake", ec);
+	const std::string topic = config_.distinct_topics ? config_.topic + "-" + std::to_string(index_) : config_.topic;
+	for (auto& frame : SubscribeFrames(config_.protocol, topic, config_.schema, config_.table)) Send(std::move(frame));
+	// Spread the heartbeats of many clients over the interval instead of sending them in one burst.
+	if (config_.protocol == Protocol::kPhoenix && config_.heartbeat_ms > 0)
+		ArmHeartbeat(int(index_ % std::size_t(config_.heartbeat_ms)) + config_.heartbeat_ms / 2);
+	// Peers without a subscription reply are ready once subscribed; the benchmark's probe rows then
+	// confirm that rows really reach them.
+	if (config_.protocol != Protocol::kPhoenix) MarkReady();
+	ReadNext();
+}
+
+void WsClient::Send(std::string frame) {
+	outbox_.push_back(std::move(frame));
+	if (!writing_) WriteNext();
+}
+
+void WsClient::WriteNext() {
+	if (outbox_.empty() || closing_) {
+		writing_ = false;
+		return;
+	}
+	writing_ = true;
+	ws_.async_write(asio::buffer(outbox_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+		self->outbox_.pop_front();
+		if (ec) return self->Fail("write", ec);
+		self->WriteNext();
+	});
+}
+
+void WsClient::ReadNext() {
+	ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+		if (ec) {
+			if (ec == websocket::error::closed) {
+				const auto reason = self->ws_.reason();
+				return self->Fail(("closed by server (code " + std::to_string(reason.code) + " " +
+				                   std::string(reason.reason.c_str()) + ")").c_str(), {});
+			}
+			return self->Fail("read", ec);
+		}
+		if (self->ws_.got_text()) {
+			const auto data = self->buffer_.cdata();
+			self->OnMessage(std::string_view(static_cast<const char*>(data.data()), data.size()));
+		}
+		self->buffer_.consume(self->buffer_.size());
+		self->ReadNext();
+	});
+}
+
+void WsClient::OnMessage(std::string_view text) {
+	const Heard heard = Classify(config_.protocol, text);
+	switch (heard.kind) {
+	case Heard::kRow:
+		if (heard.seq <= 0) {
+			if (!probed_) {
+				probed_ = true;
+				stats_.probed.fetch_add(1, std::memory_order_relaxed);
+			}
+		} else if (heard.seq <= config_.warm_rows) {
+			stats_.warm.fetch_add(1, std::memory_order_relaxed);
+		} else {
+			const auto now = MonotonicNs();
+			stats_.latency.Add(now - heard.sent_ns);
+			if (heard.seq <= last_seq_) stats_.out_of_order.fetch_add(1, std::memory_order_relaxed);
+			last_seq_ = heard.seq;
+			stats_.last_arrival_ns.store(now, std::memory_order_relaxed);
+			stats_.measured.fetch_add(1, std::memory_order_relaxed);
+		}
+		break;
+	case Heard::kSubscribed:
+		MarkReady();
+		break;
+	case Heard::kError:
+		stats_.sub_errors.fetch_add(1, std::memory_order_relaxed);
+		stats_.NoteError("server said: " + std::string(text.substr(0, 300)));
+		if (!ready_) Fail("subscription refused", {});
+		break;
+	case Heard::kOther:
+		break;
+	}
+}
+
+void WsClient::ArmHeartbeat(int delay_ms) {
+	heartbeat_.expires_after(std::chrono::milliseconds(delay_ms));
+	heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
+		if (ec || self->closing_ || self->failed_) return;
+		self->Send(HeartbeatFrame(self->config_.protocol, ++self->heartbeat_ref_));
+		self->ArmHeartbeat(self->config_.heartbeat_ms);
+	});
+}
+
+void WsClient::Fail(const char* where, beast::error_code ec) {
+	if (failed_ || closing_) return;
+	failed_ = true;
+	heartbeat_.cancel();
+	if (ready_) {
+		stats_.closed.fetch_add(1, std::memory_order_relaxed);
+	} else {
+		stats_.failed.fetch_add(1, std::memory_order_relaxed);
+	}
+	stats_.NoteError(std::string(where) + (ec ? ": " + ec.message() : std::string()));
+	beast::error_code ignored;
+	ws_.next_layer().close(ignored);
+	Settle();
+}
+
+void WsClient::MarkReady() {
+	if (ready_) return;
+	ready_ = true;
+	stats_.ready.fetch_add(1, std::memory_order_relaxed);
+	Settle();
+}
+
+void WsClient::Settle() {
+	if (settled_) return;
+	settled_ = true;
+	if (on_settled_) on_settled_();
+}
+
+void WsClient::Close() {
+	closing_ = true;
+	heartbeat_.cancel();
+	beast::error_code ignored;
+	ws_.next_layer().close(ignored);
+}
+
+}  // namespace loadgen
