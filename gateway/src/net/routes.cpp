@@ -125,6 +125,18 @@ Route RouteRequest(std::string_view method, bool is_upgrade, std::string_view ta
 	return Error(404, "not found: " + std::string(method) + " " + target.path);
 }
 
+bool OffersSubprotocol(std::string_view header, std::string_view name) {
+	while (!header.empty()) {
+		const auto comma = header.find(',');
+		std::string_view item = header.substr(0, comma);
+		header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+		while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+		while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+		if (item == name) return true;
+	}
+	return false;
+}
+
 std::string ErrorBody(std::string_view message) {
 	std::string body = "{\"error\":";
 	body += boost::json::serialize(boost::json::string(message));

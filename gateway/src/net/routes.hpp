@@ -41,6 +41,9 @@ struct Route {
 // method is the request method as text ("GET"), is_upgrade whether it is a WebSocket upgrade request.
 Route RouteRequest(std::string_view method, bool is_upgrade, std::string_view target);
 
+// Whether a Sec-WebSocket-Protocol header value ("phoenix, base64url.bearer.phx.x") lists `name`.
+bool OffersSubprotocol(std::string_view header, std::string_view name);
+
 // {"error":"<message>"} with the message JSON-escaped.
 std::string ErrorBody(std::string_view message);
 

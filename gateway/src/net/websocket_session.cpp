@@ -61,8 +61,13 @@ void WebSocketSession::Run(http::request<http::string_body> request) {
 
 	// Points into the shared context, which outlives the session: no per-session copy of the string.
 	const std::string* server_header = &settings.server_header;
-	ws_.set_option(websocket::stream_base::decorator(
-		[server_header](websocket::response_type& res) { res.set(http::field::server, *server_header); }));
+	// Phoenix clients given an auth token offer the subprotocols "phoenix" and "base64url.bearer.phx.<token>";
+	// a browser fails the connection unless the server picks one of the offered protocols.
+	const bool offers_phoenix = OffersSubprotocol(request[http::field::sec_websocket_protocol], "phoenix");
+	ws_.set_option(websocket::stream_base::decorator([server_header, offers_phoenix](websocket::response_type& res) {
+		res.set(http::field::server, *server_header);
+		if (offers_phoenix) res.set(http::field::sec_websocket_protocol, "phoenix");
+	}));
 
 	if (settings.permessage_deflate) {
 		websocket::permessage_deflate pmd;

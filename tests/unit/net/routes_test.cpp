@@ -82,6 +82,14 @@ TEST(RouteRequest, HealthMetricsAndNotFound) {
 	EXPECT_EQ(RouteRequest("GET", false, "/").status, 404u);
 }
 
+TEST(OffersSubprotocol, FindsATokenInTheList) {
+	EXPECT_TRUE(OffersSubprotocol("phoenix", "phoenix"));
+	EXPECT_TRUE(OffersSubprotocol("base64url.bearer.phx.abc, phoenix", "phoenix"));
+	EXPECT_TRUE(OffersSubprotocol(" phoenix ,x", "phoenix"));
+	EXPECT_FALSE(OffersSubprotocol("", "phoenix"));
+	EXPECT_FALSE(OffersSubprotocol("phoenixes, xphoenix", "phoenix"));
+}
+
 TEST(ErrorBody, EscapesTheMessage) {
 	EXPECT_EQ(ErrorBody("unsupported vsn \"x\"\n"), R"({"error":"unsupported vsn \"x\"\n"})");
 }

@@ -197,6 +197,22 @@ TEST_F(ServerTest, EchoesTextAndBinaryAsSingleMessages) {
 	EXPECT_EQ(GlobalMetrics().messages_sent.load(), sent_before + 2);
 }
 
+TEST_F(ServerTest, PicksThePhoenixSubprotocolWhenOffered) {
+	StartServer();
+	RunClient([&]() -> awaitable<void> {
+		auto ws = std::make_unique<websocket::stream<beast::tcp_stream>>(co_await asio::this_coro::executor);
+		co_await beast::get_lowest_layer(*ws).async_connect(Endpoint(), use_awaitable);
+		ws->set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
+			req.set(http::field::sec_websocket_protocol, "phoenix, base64url.bearer.phx.dG9rZW4");
+		}));
+		websocket::response_type res;
+		co_await ws->async_handshake(res, "127.0.0.1", "/socket/websocket?vsn=2.0.0", use_awaitable);
+		EXPECT_EQ(res[http::field::sec_websocket_protocol], "phoenix");
+		EXPECT_EQ(res[http::field::server], "walcast-gateway");
+		co_await ws->async_close(websocket::close_code::normal, use_awaitable);
+	}());
+}
+
 TEST_F(ServerTest, DefaultsToVsn1OnTheRealtimePath) {
 	StartServer();
 	RunClient([&]() -> awaitable<void> {
