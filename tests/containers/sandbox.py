@@ -72,6 +72,15 @@ def ensure_tools(log):
             raise Unavailable(f"`{' '.join(cmd)}` failed: {r.stderr.strip()[-2000:]}", impossible=False)
 
 
+def install_python_yaml():
+    """Debian's python3-yaml, to read docker/compose.yml (fails the caller with apt-get's error)."""
+    r = subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "python3-yaml"],
+                       env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"), capture_output=True, text=True,
+                       timeout=600)
+    if r.returncode != 0:
+        raise AssertionError(f"python3-yaml is needed to read docker/compose.yml; apt-get: {r.stderr[-1500:]}")
+
+
 def debian_mirror():
     """The Debian archive this machine's apt uses for bookworm (read at run time, never hard-coded)."""
     for path in sorted(glob.glob("/etc/apt/sources.list.d/*.sources")):
