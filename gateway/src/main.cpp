@@ -35,28 +35,24 @@ namespace {
 namespace asio = boost::asio;
 using namespace walcast;
 
-replication::StreamSettings StreamSettingsFrom(const Config& c) {
-	replication::StreamSettings s;
+// Both database-facing stages take the same connection fields.
+template <class Settings>
+Settings WithDatabase(const Config& c) {
+	Settings s;
 	s.host = c.db_host;
 	s.port = c.db_port;
 	s.dbname = c.db_name;
 	s.user = c.db_user;
 	s.password = c.db_password;
-	s.slot = c.slot_name;
 	s.publication = c.publication;
-	s.status_interval = c.status_interval;
-	s.max_backoff = c.max_reconnect_backoff;
 	return s;
 }
 
-channels::PgCatalogSettings CatalogSettingsFrom(const Config& c) {
-	channels::PgCatalogSettings s;
-	s.host = c.db_host;
-	s.port = c.db_port;
-	s.dbname = c.db_name;
-	s.user = c.db_user;
-	s.password = c.db_password;
-	s.publication = c.publication;
+replication::StreamSettings StreamSettingsFrom(const Config& c) {
+	auto s = WithDatabase<replication::StreamSettings>(c);
+	s.slot = c.slot_name;
+	s.status_interval = c.status_interval;
+	s.max_backoff = c.max_reconnect_backoff;
 	return s;
 }
 
@@ -76,7 +72,7 @@ int Run(const Config& config) {
 	auto keep_running = asio::make_work_guard(ioc);
 
 	DeliveryProgress progress;
-	channels::PgCatalog catalog(CatalogSettingsFrom(config),
+	channels::PgCatalog catalog(WithDatabase<channels::PgCatalogSettings>(config),
 	                            [&ioc](std::function<void()> f) { asio::post(ioc, std::move(f)); });
 	channels::Hub hub(progress, catalog);
 
