@@ -78,6 +78,7 @@ class System:
                 else c.execute(text, params)
 
     def backend_pid(self, where, timeout=30):
+        """pid of this database's backend matching `where` (an SQL condition; % must be written %%)."""
         return wait_until(lambda: (self.sql(f"SELECT pid FROM pg_stat_activity WHERE datname = %s AND {where}",
                                             (self.db,)) or [[None]])[0][0], timeout, "backend " + where)
 
@@ -98,6 +99,7 @@ class System:
 class Walcast(System):
     peer = "walcast"
     protocol = "phoenix"
+    server_name, backend_name = "gateway", "walsender"
 
     def start(self):
         self.sql(TABLE_SQL)
@@ -122,6 +124,7 @@ class Walcast(System):
 
 class Lds(System):
     protocol = "lds"
+    server_name, backend_name = "lds", "decoding_backend"
 
     def __init__(self, ctx, pg, db, wait_ms):
         super().__init__(ctx, pg, db)
@@ -150,7 +153,7 @@ class Lds(System):
         return False
 
     def watch(self):
-        return {"lds": self.proc.pid, "decoding_backend": self.backend_pid("query LIKE '%pg_logical_slot_get_changes%'")}
+        return {"lds": self.proc.pid, "decoding_backend": self.backend_pid("query LIKE '%%pg_logical_slot_get_changes%%'")}
 
     def server_pid(self):
         return self.proc.pid
@@ -169,6 +172,7 @@ class Lds(System):
 class Notify(System):
     peer = "NOTIFY trigger + listener"
     protocol = "raw"
+    server_name, backend_name = "listener", "listen_backend"
 
     def start(self):
         self.sql(TABLE_SQL)
@@ -185,7 +189,7 @@ class Notify(System):
         return self
 
     def watch(self):
-        return {"listener": self.proc.pid, "listen_backend": self.backend_pid("query LIKE 'LISTEN%'")}
+        return {"listener": self.proc.pid, "listen_backend": self.backend_pid("query LIKE 'LISTEN%%'")}
 
     def server_pid(self):
         return self.proc.pid

@@ -1,0 +1,214 @@
+"""Benchmark 2 (issue 4): end to end, commit -> client. See DESCRIPTION."""
+import time
+
+import loadgen
+from harness.phoenix import PhxClient
+
+from .systems import Lds, Notify, Walcast, peers_installed
+
+TITLE = "End to end: commit → client"
+DESCRIPTION = """\
+`walcast-loadgen` (C++, Boost.Beast; tests/bench/loadgen) opens N WebSocket clients and subscribes them as
+realtime-js 2.x does (vsn 2.0.0, `phx_join` with `config.postgres_changes` for INSERTs on `public.bench`,
+heartbeats), or in the peer's own protocol. A separate libpq connection writes rows at a fixed rate: each
+INSERT is its own transaction (rows that fall due while a commit is running go together in the next one), and
+each row carries `sent_ns`, CLOCK_MONOTONIC read just before the statement that commits is sent. Every client
+compares it with the same clock on arrival. Probe rows are written until every client has heard one; then 1 s
+of warm-up, then the measured window; latency is p50/p95/p99/max over every (row, client) pair, delivered
+messages/s is what all clients received divided by the time from the first measured send to the last arrival.
+CPU is the server process's CPU time over that window (100 % = one core), RSS is its VmRSS at the end.
+Peers: `@graphile/lds` 4.13.0 (wal2json polled with `pg_logical_slot_get_changes`; `LD_WAIT` is the pause
+between polls, the CLI default is 125 ms), and an `AFTER INSERT/UPDATE/DELETE` trigger calling
+`pg_notify(row_to_json(NEW))` relayed by a small Node `pg` + `ws` listener (tests/bench/e2e/notify_listener.js).
+Everything (Postgres, server, load generator) shares this machine's 2 cores, so at high fan-out the load
+generator's own receiving competes with the server it measures."""
+
+BENCH = "e2e"
+LDS_FAST_WAIT_MS = 10  # below ~10 ms lds spends its time on empty polls (each is a query plus a bookkeeping UPDATE)
+
+
+def scenario_name(rate, clients):
+    return f"{rate / 1000:g}k changes/s, {clients} subscriber{'s' if clients != 1 else ''}"
+
+
+def drive(ctx, pg, system, clients, rate, seconds, warmup=1.0):
+    """One load-generator run against a started system; returns its JSON report."""
+    system.truncate()
+    watch = [f"{name}={pid}" for name, pid in system.watch().items()]
+    return loadgen.run_json(
+        "e2e", timeout=seconds + warmup + 180, url=system.url, protocol=system.protocol, clients=clients, rate=rate,
+        seconds=seconds, warmup_seconds=warmup, conninfo=pg.conninfo(system.db), watch=watch, drain_seconds=3,
+        connect_timeout_s=60, probe_timeout_s=30)
+
+
+def summary(r):
+    if r.get("error"):
+        return f"error: {r['error']} ({r.get('pool', {}).get('first_error', '')})"
+    lat, d, w = r["latency_us"], r["delivered"], r["write"]
+    return (f"p50 {lat['p50'] / 1000:.2f} ms p99 {lat['p99'] / 1000:.2f} ms max {lat['max'] / 1000:.1f} ms, "
+            f"{d['messages_per_s']:.0f} msg/s, lost {d['lost']}, wrote {w['achieved_rate']:.0f} rows/s "
+            f"({w['rows_per_transaction']:.1f} rows/txn), procs {r['processes']}")
+
+
+def record_run(ctx, system, scenario, r):
+    peer = system.peer
+    if r.get("error"):
+        ctx.note(f"{peer}, {scenario}: no figures: {summary(r)}")
+        return
+    lat = r["latency_us"]
+    for q in ("p50", "p95", "p99", "max"):
+        ctx.record(BENCH, scenario, f"{q} latency", peer, lat[q] / 1000.0, "ms", lower_is_better=True)
+    d = r["delivered"]
+    ctx.record(BENCH, scenario, "delivered messages/s", peer, d["messages_per_s"], "msg/s", lower_is_better=False)
+    procs = r["processes"]
+    server = procs.get(system.server_name, {})
+    if "cpu_percent" in server:
+        ctx.record(BENCH, scenario, "server CPU", peer, server["cpu_percent"], "% of a core", lower_is_better=True)
+        ctx.record(BENCH, scenario, "server RSS", peer, server["rss_mb"], "MB", lower_is_better=True)
+    backend = procs.get(system.backend_name, {})
+    if "cpu_percent" in backend:
+        ctx.record(BENCH, scenario, "Postgres capture backend CPU", peer, backend["cpu_percent"], "% of a core",
+                   lower_is_better=True)
+    lost, closed = d["lost"], r["pool"]["closed"]
+    if lost or closed or r["pool"]["out_of_order"]:
+        ctx.note(f"{peer}, {scenario}: {lost} of {d['expected']} messages not delivered within 3 s of the last "
+                 f"write, {closed} clients closed by the server, {r['pool']['out_of_order']} out of order "
+                 f"(first error: {r['pool']['first_error'] or 'none'}).")
+    if r["write"]["achieved_rate"] < 0.95 * r["rate"]:
+        ctx.note(f"{peer}, {scenario}: the writer reached only {r['write']['achieved_rate']:.0f} of "
+                 f"{r['rate']:.0f} rows/s (Postgres commit-bound).")
+
+
+def max_sustained(ctx, pg, system, clients, rates, seconds):
+    """Steps the write rate up until latency climbs (p99 over twice the first step's plus 5 ms), rows are
+    lost, or the writer cannot keep the rate; returns (last sustained rate, its report)."""
+    best, best_report, limit = 0, None, None
+    for rate in rates:
+        r = drive(ctx, pg, system, clients, rate, seconds)
+        ctx.log(f"  {system.peer} max-rate step {rate}/s: {summary(r)}")
+        if r.get("error"):
+            break
+        p99 = r["latency_us"]["p99"]
+        if limit is None:
+            limit = 2 * p99 + 5000
+        ok = (r["delivered"]["lost"] == 0 and r["write"]["achieved_rate"] >= 0.95 * rate and p99 <= limit)
+        if not ok:
+            break
+        best, best_report = rate, r
+    return best, best_report
+
+
+def commit_rates(ctx, pg, system_or_none, db, connections, seconds):
+    label = system_or_none.peer if system_or_none else "no change capture"
+    for k in connections:
+        r = loadgen.run_json("commits", timeout=seconds + 60, conninfo=pg.conninfo(db), connections=k,
+                             seconds=seconds, seq_base=10**12)
+        if r.get("errors"):
+            ctx.note(f"{label}: commit-rate run with {k} connection(s) failed: {r['errors'][0]}")
+            continue
+        ctx.log(f"  {label}: {k} connection(s): {r['commits_per_s']:.0f} commits/s")
+        ctx.record(BENCH, f"single-row INSERT commits, {k} connection{'s' if k > 1 else ''}", "commits/s", label,
+                   r["commits_per_s"], "commits/s", lower_is_better=False)
+
+
+def notify_payload_limit(ctx, system):
+    """Largest row the NOTIFY version can write at all (row_to_json text bytes), by bisection on the body."""
+    import psycopg
+    lo, hi = 0, 16000  # body bytes: lo works, hi fails
+    error = ""
+    with system.pg.connect(system.db) as c:
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            try:
+                c.execute("INSERT INTO bench VALUES (-1000000, 0, repeat('x', %s))", (mid,))
+                c.execute("DELETE FROM bench WHERE seq = -1000000")
+                lo = mid
+            except psycopg.Error as e:
+                error = str(e).strip().splitlines()[0]
+                hi = mid
+        size = c.execute("SELECT length(row_to_json(r)::text) FROM (SELECT -1000000::bigint AS seq, 0::bigint AS "
+                         "sent_ns, repeat('x', %s) AS body) r", (lo,)).fetchone()[0]
+    return size, error
+
+
+def walcast_big_row(ctx, system, body_bytes):
+    """A row far over NOTIFY's limit through walcast: returns the milliseconds to arrive, or raises."""
+    client = PhxClient(system.url.split("?")[0], vsn="2.0.0", timeout=30)
+    try:
+        client.join_changes("realtime:big", [{"event": "INSERT", "schema": "public", "table": "bench"}])
+        sent = time.monotonic_ns()
+        system.sql("INSERT INTO bench VALUES (-2000000, %s, repeat('y', %s))", (sent, body_bytes))
+        msg = client.changes(1, timeout=30)[0]
+        took = (time.monotonic_ns() - sent) / 1e6
+        body = msg["payload"]["data"]["record"]["body"]
+        assert len(body) == body_bytes, f"walcast delivered a body of {len(body)} bytes, expected {body_bytes}"
+        return took
+    finally:
+        client.close()
+
+
+def run(ctx):
+    rates = ctx.size([200], [1000, 10000])
+    subscriber_counts = ctx.size([2], [1, 100, 1000])
+    seconds = ctx.size(1.5, 5.0)
+    ladder = ctx.size([], [2000, 5000, 10000, 20000, 40000, 80000])
+    commit_seconds = ctx.size(0.5, 3.0)
+    commit_connections = ctx.size([1], [1, 2])
+    big_row = ctx.size(64 * 1024, 1024 * 1024)
+
+    missing_peers = peers_installed()
+    if missing_peers:
+        ctx.note(f"lds and the NOTIFY listener were not run: {missing_peers}")
+
+    with ctx.cluster() as pg:
+        plans = [("walcast", lambda db: Walcast(ctx, pg, db))]
+        if not missing_peers:
+            plans.append(("lds_default", lambda db: Lds(ctx, pg, db, 125)))
+            plans.append(("lds_fast", lambda db: Lds(ctx, pg, db, LDS_FAST_WAIT_MS)))
+            plans.append(("notify", lambda db: Notify(ctx, pg, db)))
+        if ctx.quick:
+            plans = [p for p in plans if p[0] != "lds_fast"]
+
+        base_db = "bench_baseline"
+        pg.create_database(base_db)
+        with pg.connect(base_db) as c:
+            c.execute("CREATE TABLE bench (seq bigint PRIMARY KEY, sent_ns bigint NOT NULL, body text NOT NULL)")
+        commit_rates(ctx, pg, None, base_db, commit_connections, commit_seconds)
+
+        for key, make in plans:
+            db = f"bench_{key}"
+            pg.create_database(db)
+            system = make(db)
+            ctx.log(f"{system.peer}: starting")
+            system.start()
+            try:
+                for rate in rates:
+                    for clients in subscriber_counts:
+                        r = drive(ctx, pg, system, clients, rate, seconds)
+                        ctx.log(f"  {system.peer} {scenario_name(rate, clients)}: {summary(r)}")
+                        record_run(ctx, system, scenario_name(rate, clients), r)
+                if ladder:
+                    best, report = max_sustained(ctx, pg, system, 100, ladder, 3.0)
+                    ctx.record(BENCH, "100 subscribers", "max sustained changes/s", system.peer, best,
+                               "changes/s", lower_is_better=False)
+                    if report:
+                        ctx.record(BENCH, "100 subscribers, at the max sustained rate", "delivered messages/s",
+                                   system.peer, report["delivered"]["messages_per_s"], "msg/s", lower_is_better=False)
+                        ctx.record(BENCH, "100 subscribers, at the max sustained rate", "p99 latency", system.peer,
+                                   report["latency_us"]["p99"] / 1000, "ms", lower_is_better=True)
+                system.truncate()
+                commit_rates(ctx, pg, system, db, commit_connections, commit_seconds)
+                if key == "notify":
+                    size, error = notify_payload_limit(ctx, system)
+                    ctx.record(BENCH, "largest row", "row JSON bytes that can be written", system.peer, size,
+                               "bytes", lower_is_better=False)
+                    ctx.note(f"NOTIFY breaks past {size} bytes of row JSON: the INSERT itself fails with "
+                             f"`{error}`, so the writer's transaction is rolled back, not just the notification lost.")
+                if key == "walcast":
+                    took = walcast_big_row(ctx, system, big_row)
+                    ctx.record(BENCH, "largest row", "row JSON bytes that can be written", system.peer, big_row,
+                               "bytes", lower_is_better=False)
+                    ctx.note(f"walcast delivered a row with a {big_row}-byte body whole in {took:.1f} ms "
+                             f"(the largest size this benchmark tries, not a limit).")
+            finally:
+                system.stop()
