@@ -308,6 +308,29 @@ TEST_F(ServerTest, ServesHealthAndMetricsOnOneKeptAliveConnection) {
 	}());
 }
 
+TEST_F(ServerTest, OversizedRequestBodyIs413AndHeadHasNoBody) {
+	StartServer();
+	RunClient([&]() -> awaitable<void> {
+		http::request<http::string_body> post{http::verb::post, "/health", 11};
+		post.body() = std::string(20'000, 'x');  // over the 8 KiB body limit
+		const auto res = co_await Request(post);
+		EXPECT_EQ(res.result_int(), 413u);
+		EXPECT_NE(res.body().find("\"error\""), std::string::npos);
+
+		beast::tcp_stream stream(co_await asio::this_coro::executor);
+		co_await stream.async_connect(Endpoint(), use_awaitable);
+		http::request<http::string_body> head{http::verb::head, "/metrics", 11};
+		head.set(http::field::host, "x");
+		co_await http::async_write(stream, head, use_awaitable);
+		beast::flat_buffer buffer;
+		http::response_parser<http::empty_body> parser;
+		parser.skip(true);  // a HEAD response has no body whatever Content-Length says
+		co_await http::async_read(stream, buffer, parser, use_awaitable);
+		EXPECT_EQ(parser.get().result_int(), 200u);
+		EXPECT_GT(std::stoul(std::string(parser.get()[http::field::content_length])), 100u);
+	}());
+}
+
 TEST_F(ServerTest, OversizedMessageIsClosedWith1009) {
 	ServerSettings settings;
 	settings.max_message_bytes = 1000;
