@@ -96,8 +96,9 @@ def run(ctx):
             with pg.connect(db) as c:
                 c.execute("CREATE TABLE bench (seq bigint PRIMARY KEY, sent_ns bigint NOT NULL, body text NOT NULL)")
                 c.execute("CREATE PUBLICATION supabase_realtime FOR TABLE bench")
-            gw = RaisedLimitGateway(pg, db, slot=f"walcast_capacity_{topics}", LOG_LEVEL="info").start()
+            gw = RaisedLimitGateway(pg, db, slot=f"walcast_capacity_{topics}", LOG_LEVEL="info")
             try:
+                gw.start()
                 limit = gateway_fd_limit(gw.proc.pid)
                 count = min(target, limit - FD_RESERVE)
                 if count < target:

@@ -118,7 +118,14 @@ class Walcast(System):
 
     def stop(self):
         if getattr(self, "gw", None):
-            self.gw.stop()
+            started = time.monotonic()
+            try:
+                self.gw.stop(timeout=60)
+            except AssertionError:
+                self.ctx.note(f"walcast-gateway did not exit within 60 s of SIGTERM (killed); see the findings.")
+            took = time.monotonic() - started
+            if took > 5:
+                self.ctx.log(f"walcast-gateway took {took:.1f} s to stop")
             self.gw = None
 
 

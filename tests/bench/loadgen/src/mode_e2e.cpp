@@ -1,5 +1,7 @@
 // e2e: N subscribed clients, rows written at a fixed rate from one libpq connection, latency from just
 // before each commit to each client, delivered messages/s, and the CPU/RSS of the watched processes.
+#include <unistd.h>
+
 #include <iostream>
 
 #include <boost/json/serialize.hpp>
@@ -25,6 +27,7 @@ int RunE2e(const Options& options) {
 
 	RowWriter writer(options.Required("conninfo"), config.table, int(options.Int("body-bytes", 64)));
 	watched.push_back({"writer_backend", writer.BackendPid(), std::nullopt});
+	watched.push_back({"loadgen", int(getpid()), std::nullopt});
 
 	boost::json::object out{{"mode", "e2e"},  {"protocol", options.Str("protocol", "phoenix")},
 	                        {"clients", clients}, {"rate", rate}, {"rows", rows}, {"fd_limit", fd_limit}};
@@ -56,14 +59,18 @@ int RunE2e(const Options& options) {
 	StartWindow(watched);
 	const WriteReport write = writer.WriteAtRate(warm_rows + 1, rows, rate, options.Int("max-batch", 1000));
 
-	// Drain: until every client has every measured row, or nothing more arrives for drain-seconds.
+	// Drain: until every client has every measured row, nothing more arrives for drain-seconds, or
+	// drain-max-seconds have passed (an overloaded server may trickle a backlog for minutes).
 	const std::uint64_t expected = ready * std::uint64_t(rows);
 	const auto drain_quiet = std::chrono::milliseconds(std::int64_t(options.Num("drain-seconds", 5) * 1000));
+	const auto drain_deadline = std::chrono::steady_clock::now() +
+	                            std::chrono::milliseconds(std::int64_t(options.Num("drain-max-seconds", 30) * 1000));
 	auto ends = SampleAll(watched);
 	std::int64_t end_ns = MonotonicNs();
 	std::uint64_t last_count = pool.Totals().measured;
 	auto last_progress = std::chrono::steady_clock::now();
-	while (last_count < expected && std::chrono::steady_clock::now() - last_progress < drain_quiet) {
+	while (last_count < expected && std::chrono::steady_clock::now() - last_progress < drain_quiet &&
+	       std::chrono::steady_clock::now() < drain_deadline) {
 		std::this_thread::sleep_for(std::chrono::milliseconds(20));
 		const auto now_count = pool.Totals().measured;
 		if (now_count != last_count) {
