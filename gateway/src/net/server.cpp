@@ -44,11 +44,15 @@ void Sweep(ServerContext& ctx) {
 }
 
 void ScheduleSweep(const std::shared_ptr<ServerContext>& ctx) {
+	ctx->sweeping = true;
 	ctx->sweep_timer.expires_after(ctx->settings.sweep_interval);
 	ctx->sweep_timer.async_wait([ctx](beast::error_code) {
 		// Cancellation (from Stop) just means "sweep now".
 		Sweep(*ctx);
-		if (ctx->stopping && ctx->open_sessions.empty() && ctx->closing_sessions.empty()) return;
+		if (ctx->stopping && ctx->open_sessions.empty() && ctx->closing_sessions.empty()) {
+			ctx->sweeping = false;
+			return;
+		}
 		ScheduleSweep(ctx);
 	});
 }
@@ -73,6 +77,10 @@ void StopNow(ServerContext& ctx, Listener& listener) {
 
 }  // namespace
 
+void EnsureSweeping(const std::shared_ptr<ServerContext>& ctx) {
+	if (!ctx->sweeping) ScheduleSweep(ctx);
+}
+
 tcp::endpoint ResolveBindEndpoint(asio::io_context& ioc, std::string_view address, std::uint16_t port) {
 	beast::error_code ec;
 	const auto ip = asio::ip::make_address(std::string(address), ec);
@@ -93,7 +101,7 @@ Server::Server(asio::io_context& ioc, std::string_view address, std::uint16_t po
 	listener_ = std::make_shared<Listener>(ctx_, ResolveBindEndpoint(ioc, address, port));
 	port_ = listener_->local_endpoint().port();
 	listener_->Run();
-	ScheduleSweep(ctx_);
+	EnsureSweeping(ctx_);
 	WALCAST_LOG(info, "net", "listening on " << address << ":" << port_);
 }
 

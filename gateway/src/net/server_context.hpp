@@ -43,7 +43,12 @@ struct ServerContext {
 	AutoUnlinkList<HttpSession> http_sessions;
 
 	asio::steady_timer sweep_timer;
+	bool sweeping = false;  // a sweep is scheduled
 	std::uint64_t next_session_id = 1;
 };
+
+// Schedules the periodic sweep (idle, slow and closing clients) unless it is already scheduled. It ends
+// by itself once the server is stopping and no client is left. Defined in server.cpp.
+void EnsureSweeping(const std::shared_ptr<ServerContext>& ctx);
 
 }  // namespace walcast::net

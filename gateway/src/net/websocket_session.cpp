@@ -99,8 +99,11 @@ void WebSocketSession::OnAccept(beast::error_code ec) {
 	}
 	if (!handler_)
 		Close(CloseCode::GoingAway, "internal error");
-	else if (ctx_->stopping)
+	else if (ctx_->stopping) {
+		// Upgraded while the server stopped: close it too, and keep the sweep alive to bound the close.
 		Close(CloseCode::GoingAway, "server shutting down");
+		EnsureSweeping(ctx_);
+	}
 	WALCAST_LOG(debug, "net", Describe() << ": connected, vsn " << (version_ == WireVersion::V2 ? "2" : "1"));
 	DoRead();
 }
