@@ -4,9 +4,12 @@ For each workload: a fresh database; its tables; one slot per peer, all created 
 decodes exactly the same WAL; then the changes. Each repetition peeks every slot (peek does not consume) in a
 rotating order, each drain on a fresh connection, timed server-side.
 """
-from . import measure
+import contextlib
+from concurrent.futures import ThreadPoolExecutor
+
+from . import instructions, measure
 from .peers import PEERS, PUBLICATION
-from .workloads import all_workloads
+from .workloads import all_workloads, mixed_insert_txn, mixed_update_txns
 
 TITLE = "1. Decode throughput on identical WAL"
 DESCRIPTION = """\
@@ -20,7 +23,10 @@ test_decoding (defaults).
 - **changes/s**: row changes in the workload / server-side drain time.
 - **bytes/change**: total output bytes (BEGIN/COMMIT/RELATION rows included) / row changes.
 - **backend CPU s**: user+system CPU of the decoding backend (/proc/<pid>/stat) during the drain.
-- **peak RSS MB**: VmHWM of the decoding backend (a fresh backend per drain)."""
+- **peak RSS MB**: VmHWM of the decoding backend (a fresh backend per drain).
+- **instructions/change**: the noise-free figure. The first two workloads again at a smaller size, each peer's peek run
+  once in a single-user `postgres --single` under `valgrind --tool=callgrind`, minus a `SELECT 1` run, divided by the
+  changes. Instruction counts do not drift with machine load the way times do."""
 
 FULL_REPS = 3
 BIG_FULL_REPS = 1  # the 2M-row transaction: one repetition keeps the whole run within its time budget
@@ -36,24 +42,84 @@ def run(ctx):
             if workload.big and not ctx.quick and reps < FULL_REPS:
                 ctx.note(f"`{workload.name}`: {reps} repetition(s) only, to keep the full run under ~30 min.")
             run_workload(ctx, pg, f"decode_{index}", workload, reps)
+    count_instructions(ctx)
+    write_headline(ctx)
+
+
+def set_up(ctx, pg, dbname, workload):
+    """A database holding one slot per peer, created before the workload's changes."""
+    ctx.log(f"{workload.name}: preparing")
+    pg.create_database(dbname)
+    with pg.connect(dbname) as conn:
+        conn.execute(measure.TIMED_DRAIN_FUNCTION)
+        for sql in workload.prepare:
+            conn.execute(sql)
+        conn.execute(f"CREATE PUBLICATION {PUBLICATION} FOR ALL TABLES")
+        for peer in PEERS:
+            conn.execute("SELECT pg_create_logical_replication_slot(%s, %s)", [peer.slot, peer.plugin])
+        ctx.log(f"{workload.name}: generating {workload.expected_changes} changes")
+        for sql in workload.changes:
+            conn.execute(sql)
+        conn.execute("CHECKPOINT")
+
+
+def count_instructions(ctx):
+    if not instructions.available():
+        ctx.note("instructions/change: skipped, valgrind is not installed (`apt-get install valgrind`).")
+        return
+    # Quick mode counts one small workload only: a callgrind start-up alone takes seconds. In full mode the two
+    # workloads run side by side (one per core); counts do not depend on what else runs.
+    workloads = [mixed_insert_txn(300)] if ctx.quick else [mixed_insert_txn(10_000), mixed_update_txns(10_000)]
+    with contextlib.ExitStack() as stack:
+        clusters = []
+        for index, workload in enumerate(workloads):
+            pg = stack.enter_context(ctx.cluster())
+            set_up(ctx, pg, f"instr_{index}", workload)
+            pg.stop()
+            clusters.append((pg, f"instr_{index}", workload))
+        ctx.log("counting instructions under callgrind:", ", ".join(w.name for w in workloads))
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            counts = list(pool.map(lambda c: instructions.count_per_change(c[0], c[1], c[2].expected_changes),
+                                   clusters))
+    for (_, _, workload), per_change in zip(clusters, counts):
+        for peer in PEERS:
+            ctx.record("decode", workload.name, "instructions/change", peer.name, [per_change[peer.name]], "instr",
+                       lower_is_better=True)
+
+
+def write_headline(ctx):
+    """The few ratios the issue asks about, as notes above the table."""
+    figures = ctx.results.for_bench("decode")
+
+    def median(scenario, measure, peer):
+        for f in figures:
+            if (f.scenario, f.measure, f.peer) == (scenario, measure, peer):
+                return f.median
+        return None
+
+    scenarios = list(dict.fromkeys(f.scenario for f in figures))
+    for measure, better in (("changes/s", lambda ours, peer: ours / peer),
+                            ("instructions/change", lambda ours, peer: peer / ours)):
+        for scenario in scenarios:
+            parts = []
+            for ours in ("walcast", "walcast (gateway opts)"):
+                o = median(scenario, measure, ours)
+                ratios = [(p, median(scenario, measure, p)) for p in ("pgoutput", "wal2json v2")]
+                if o and all(v for _, v in ratios):
+                    parts.append(f"{ours}: " + ", ".join(f"{better(o, v):.2f}x {p}" for p, v in ratios))
+            if parts:
+                ctx.note(f"- **{scenario}**, {measure}: " + "; ".join(parts) + " (>1 = walcast better)")
+    big = [s for s in scenarios if median(s, "peak RSS", "walcast") and "insert txn (7 cols)" in s]
+    if len(big) >= 2:
+        rss = ", ".join(f"{s.split('-row')[0]} rows: {median(s, 'peak RSS', 'walcast'):.0f} MB" for s in big)
+        ctx.note(f"- walcast backend peak RSS by transaction size (7 cols): {rss}; pgoutput on the largest: "
+                 f"{median(big[-1], 'peak RSS', 'pgoutput'):.0f} MB (PostgreSQL's reorder buffer spills past "
+                 f"logical_decoding_work_mem = 64MB for every plugin).")
 
 
 def run_workload(ctx, pg, dbname, workload, reps):
-    ctx.log(f"{workload.name}: preparing")
-    pg.create_database(dbname)
     try:
-        with pg.connect(dbname) as conn:
-            conn.execute(measure.TIMED_DRAIN_FUNCTION)
-            for sql in workload.prepare:
-                conn.execute(sql)
-            conn.execute(f"CREATE PUBLICATION {PUBLICATION} FOR ALL TABLES")
-            for peer in PEERS:
-                conn.execute("SELECT pg_create_logical_replication_slot(%s, %s)", [peer.slot, peer.plugin])
-            ctx.log(f"{workload.name}: generating {workload.expected_changes} changes")
-            for sql in workload.changes:
-                conn.execute(sql)
-            conn.execute("CHECKPOINT")
-
+        set_up(ctx, pg, dbname, workload)
         drains = {peer.name: [] for peer in PEERS}
         for rep in range(reps):
             order = PEERS[rep % len(PEERS):] + PEERS[:rep % len(PEERS)]
