@@ -89,6 +89,11 @@ class System:
     def truncate(self):
         self.sql("TRUNCATE bench")
 
+    def wait_idle(self, timeout=120):
+        """Waits until the server has let go of the previous run's clients (an overloaded server may still be
+        freeing their queues); peers without a health endpoint are taken as idle."""
+        return True
+
     def start(self):
         raise NotImplementedError
 
@@ -108,6 +113,18 @@ class Walcast(System):
         self.gw.start()
         self.url = f"ws://127.0.0.1:{self.gw.port}/socket/websocket?apikey=bench&vsn=2.0.0"
         return self
+
+    def wait_idle(self, timeout=120):
+        def idle():
+            try:
+                status, body = self.gw.health()
+                return status == 200 and body.get("clients") == 0
+            except Exception:
+                return False
+        try:
+            wait_until(idle, timeout, "gateway with no clients left")
+        except TimeoutError:
+            self.ctx.log(f"walcast-gateway still had clients {timeout} s after the last run ended; going on")
 
     def watch(self):
         walsender = self.backend_pid("backend_type = 'walsender'")
