@@ -22,16 +22,19 @@ def _mtime(path):
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
-    """One `tests/bench/run --quick` for the whole module: (parsed JSON figures, markdown report text)."""
-    tmp = tmp_path_factory.mktemp("bench-quick")
-    out_json, out_md = tmp / "quick.json", tmp / "RESULTS.md"
+    """One plain `tests/bench/run --quick` for the whole module: (parsed JSON figures, markdown report text)."""
+    out_json = tmp_path_factory.mktemp("bench-quick") / "quick.json"
     committed_before = _mtime(RESULTS_MD)
-    proc = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "run"), "--quick", "--json", str(out_json),
-                           "--results", str(out_md)],
+    proc = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "run"), "--quick", "--json", str(out_json)],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, f"quick run failed:\n{proc.stdout[-5000:]}\n{proc.stderr[-5000:]}"
     assert _mtime(RESULTS_MD) == committed_before, "--quick must not touch the committed RESULTS.md"
-    return json.loads(out_json.read_text()), out_md.read_text()
+    report = proc.stdout.strip().splitlines()[-1]  # "Report: <path>  (log: ...)"
+    report_path = report.split()[1]
+    assert os.path.abspath(report_path) != RESULTS_MD
+    with open(report_path) as f:
+        markdown = f.read()
+    return json.loads(out_json.read_text()), markdown
 
 
 def test_every_present_benchmark_produced_figures(quick_run):
@@ -62,14 +65,3 @@ def test_decode_covers_every_plugin_workload_and_measure(quick_run):
     for f in figures:
         if f["measure"] != "backend CPU":  # a tiny drain may take less than one clock tick of CPU
             assert f["median"] > 0, f
-
-
-def test_quick_without_results_path_leaves_results_md_alone(tmp_path):
-    """The plain `--quick` (no --results) writes its report to a temp file, never over RESULTS.md."""
-    before = _mtime(RESULTS_MD)
-    proc = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "run"), "--quick", "--only", "decode"],
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-5000:]
-    assert _mtime(RESULTS_MD) == before
-    report = proc.stdout.strip().splitlines()[-1]
-    assert "RESULTS.md" in report and not report.startswith(f"Report: {RESULTS_MD} ")
