@@ -26,7 +26,7 @@ RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		libpq5 libboost-json1.81.0 libssl3 \
 	&& rm -rf /var/lib/apt/lists/* \
-	&& useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
+	&& useradd --no-log-init --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
 		--shell /usr/sbin/nologin walcast
 COPY --from=build /src/build/gateway/walcast-gateway /usr/local/bin/walcast-gateway
 COPY docker/gateway-healthcheck.sh /usr/local/bin/walcast-healthcheck

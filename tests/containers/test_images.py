@@ -12,6 +12,7 @@ other failure to install or run podman fails the tests instead of skipping them.
 WALCAST_SKIP_CONTAINERS=1 skips them on purpose (reported as skipped), e.g. for a quick local run.
 Everything podman creates is removed afterwards.
 """
+import concurrent.futures
 import json
 import os
 import time
@@ -222,7 +223,7 @@ def receive_insert(gw_port, connect, table):
 
 def assert_closed_with_1001(client):
     """After the gateway's shutdown the socket holds a close frame with code 1001 (going away)."""
-    client.ws.settimeout(10)
+    client.ws.settimeout(30)
     while True:
         opcode, data = client.ws.recv_data(control_frame=True)
         if opcode == websocket.ABNF.OPCODE_CLOSE:
@@ -281,7 +282,8 @@ def test_images_run_together_and_stream_a_row(images):
 
         with t.step("start walcast-gateway until /health is 200"):
             env = gateway_env(compose, DB_HOST="127.0.0.1", DB_PORT=pg_port, DB_PASSWORD=password, PORT=gw_port,
-                              LOG_LEVEL="debug", STATUS_INTERVAL_MS=200)
+                              LOG_LEVEL="debug", STATUS_INTERVAL_MS=200, MAX_RECONNECT_BACKOFF_MS=500,
+                              IDLE_TIMEOUT_SECONDS=600)
             gw = Container.start(box, box.tags["gateway"], env)
             wait_healthy(gw, gw_port)
         assert gw.healthcheck() == "healthy", "the image's HEALTHCHECK disagrees with /health"
@@ -294,13 +296,24 @@ def test_images_run_together_and_stream_a_row(images):
         assert (data["type"], data["schema"], data["table"]) == ("INSERT", "public", "notes"), change
         assert data["record"]["body"] == "from a container test", change
 
+        with t.step("restart walcast-postgres: the gateway turns unhealthy, then reconnects"):
+            assert pg.stop() == 0, pg.logs()
+            sandbox.wait_until(lambda: http_get(gw_port, "/health")[0] == 503, 30, "/health 503 without a database")
+            assert gw.healthcheck() == "unhealthy", "the image's HEALTHCHECK must fail while /health is 503"
+            box.run("start", pg.name)
+            wait_healthy(gw, gw_port)
+        log = pg.logs()
+        assert log.count("initializing") == 1 and "database system is ready" in log, log
+
         with t.step("SIGTERM the gateway"):
+            # Read the close frame while the gateway shuts down, answering it as a real client would.
+            closing = concurrent.futures.ThreadPoolExecutor(1).submit(assert_closed_with_1001, client)
             code = gw.stop()
+            closing.result(timeout=30)
+        client.close()
         log = gw.logs()
         assert code == 0, f"gateway exit code {code}; log:\n{log}"
         assert "received SIGTERM" in log and "stopped" in log, log
-        assert_closed_with_1001(client)
-        client.close()
         with connect() as c:
             confirmed = c.execute("SELECT confirmed_flush_lsn >= %s::pg_lsn FROM pg_replication_slots "
                                   "WHERE slot_name = %s", (lsn, env["SLOT_NAME"])).fetchone()
@@ -331,8 +344,9 @@ def test_gateway_image_streams_from_an_existing_database(images, cluster, conn, 
             wait_healthy(gw, gw_port)
             client, change, _ = receive_insert(gw_port, lambda: cluster.connect(db), "notes")
         assert change["payload"]["data"]["record"]["body"] == "from a container test"
+        closing = concurrent.futures.ThreadPoolExecutor(1).submit(assert_closed_with_1001, client)
         assert gw.stop() == 0, gw.logs()
-        assert_closed_with_1001(client)
+        closing.result(timeout=30)
         client.close()
     finally:
         gw.remove()
