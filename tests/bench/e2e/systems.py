@@ -105,6 +105,7 @@ class Walcast(System):
     peer = "walcast"
     protocol = "phoenix"
     server_name, backend_name = "gateway", "walsender"
+    p99_budget_ms = 10  # "latency has climbed" for the max-sustained-rate search
 
     def start(self):
         self.sql(TABLE_SQL)
@@ -154,6 +155,8 @@ class Lds(System):
         super().__init__(ctx, pg, db)
         self.wait_ms = wait_ms
         self.peer = f"lds (LD_WAIT={wait_ms} ms)"
+        # A change waits up to one pause plus one poll; twice the pause and 50 ms on top is "not climbing".
+        self.p99_budget_ms = 2 * wait_ms + 50
 
     def start(self):
         self.sql(TABLE_SQL)
@@ -197,6 +200,7 @@ class Notify(System):
     peer = "NOTIFY trigger + listener"
     protocol = "raw"
     server_name, backend_name = "listener", "listen_backend"
+    p99_budget_ms = 10
 
     def start(self):
         self.sql(TABLE_SQL)
