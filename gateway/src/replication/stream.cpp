@@ -354,6 +354,8 @@ bool ReplicationStream::RunSession(Clock::duration& streamed_for) {
 		return false;
 	}
 	started.reset();
+	// Connected before the log line says so: whoever reads the line (operators, tests) may ask /health next.
+	SetConnected(true);
 	WALCAST_LOG(info, kLog, "streaming from slot " << settings_.slot << " (database " << dbname << ", system " << system_id
 	                                               << ", server WAL at " << server_wal << ", publication "
 	                                               << settings_.publication << ")");
@@ -363,7 +365,6 @@ bool ReplicationStream::RunSession(Clock::duration& streamed_for) {
 	dedup_.OnReconnect();
 	session_skipped_ = 0;
 	session_skip_reported_ = false;
-	SetConnected(true);
 	const auto began = Clock::now();
 	Stream(c);
 	streamed_for = Clock::now() - began;
