@@ -28,7 +28,8 @@ walcast_install_packages() {
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Builds and installs the plugin into the system PostgreSQL 15, then builds the gateway and unit tests.
+# Builds and installs the plugin into the system PostgreSQL 15, then builds the CMake targets given
+# (all of them when none: the gateway, unit tests and the benchmark load generator).
 walcast_build() {
 	local sudo=""
 	[ "$(id -u)" -ne 0 ] && sudo="sudo"
@@ -36,5 +37,7 @@ walcast_build() {
 	make -C "$WALCAST_ROOT" -f Makefile.pgxs -s -j"$(nproc)" PG_CONFIG="$PG_CONFIG"
 	$sudo make -C "$WALCAST_ROOT" -f Makefile.pgxs -s install PG_CONFIG="$PG_CONFIG"
 	cmake -S "$WALCAST_ROOT" -B "$WALCAST_ROOT/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-	cmake --build "$WALCAST_ROOT/build" -j"$(nproc)"
+	local targets=()
+	for t in "$@"; do targets+=(--target "$t"); done
+	cmake --build "$WALCAST_ROOT/build" -j"$(nproc)" "${targets[@]}"
 }
