@@ -7,7 +7,7 @@ set -euo pipefail
 PGDATA=${PGDATA:-/var/lib/postgresql/data}
 export PGDATA
 
-if [ "${1:0:1}" = "-" ]; then
+if [ $# -eq 0 ] || [ "${1:0:1}" = "-" ]; then
 	set -- postgres "$@"
 fi
 
