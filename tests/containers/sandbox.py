@@ -40,8 +40,9 @@ path-exclude /usr/share/locale/*
 path-exclude /usr/share/lintian/*
 """
 
-# Folders podman creates outside its --root/--runroot; removed afterwards unless they existed before.
-OUTSIDE_STATE = ["/var/lib/containers", "/run/containers", "/run/libpod", "/run/crun", "/run/runc"]
+# What podman creates outside its --root/--runroot; removed afterwards unless it existed before.
+OUTSIDE_STATE = ["/var/lib/containers", "/run/containers", "/run/libpod", "/run/crun", "/run/runc",
+                 "/etc/cni/net.d/cni.lock"]
 
 
 class Unavailable(Exception):
@@ -216,8 +217,12 @@ class Sandbox:
             subprocess.run(["umount", "-l", m], capture_output=True)
         shutil.rmtree(self.dir, ignore_errors=True)
         for p in OUTSIDE_STATE:
-            if p not in self.existed_before:
+            if p in self.existed_before:
+                continue
+            if os.path.isdir(p) and not os.path.islink(p):
                 shutil.rmtree(p, ignore_errors=True)
+            elif os.path.lexists(p):
+                os.remove(p)
 
 
 def wait_until(pred, timeout, what, interval=0.2):

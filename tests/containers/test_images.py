@@ -222,11 +222,13 @@ def receive_insert(gw_port, connect, table):
 
 
 def assert_closed_with_1001(client):
-    """After the gateway's shutdown the socket holds a close frame with code 1001 (going away)."""
+    """Waits for the gateway's close frame, which must carry 1001 (going away), answers it and drops the
+    connection, as a browser does, so the gateway's shutdown is not left waiting for the client."""
     client.ws.settimeout(30)
     while True:
-        opcode, data = client.ws.recv_data(control_frame=True)
+        opcode, data = client.ws.recv_data(control_frame=True)  # answers a close frame with one
         if opcode == websocket.ABNF.OPCODE_CLOSE:
+            client.ws.shutdown()
             code = int.from_bytes(data[:2], "big")
             assert code == 1001, f"close code {code}"
             return
