@@ -15,6 +15,7 @@ Everything podman creates is removed afterwards.
 import concurrent.futures
 import json
 import os
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -83,7 +84,8 @@ def unavailable(reason, impossible):
 
 @pytest.fixture(scope="module")
 def images(pytestconfig):
-    """A podman sandbox holding the two images built from this repository: {'postgres': tag, 'gateway': tag}."""
+    """A podman sandbox (sandbox.Sandbox) holding the two images built from this repository, with
+    `.tags` (compose service name -> image tag), `.compose` (docker/compose.yml) and `.timings`."""
     if os.environ.get("WALCAST_SKIP_CONTAINERS") == "1":
         pytest.skip("container images not tested: WALCAST_SKIP_CONTAINERS=1")
     timings = Timings(pytestconfig)
@@ -118,15 +120,20 @@ def images(pytestconfig):
                                          "--build-arg", "BUILD_JOBS=2", "-f", dockerfile, "-t", tags[name],
                                          context, logfile=logs[name])
             deadline = time.monotonic() + 25 * 60
-            for name, proc in builds.items():
-                try:
-                    rc = proc.wait(max(1, deadline - time.monotonic()))
-                except Exception:
-                    proc.kill()
-                    rc = "timeout"
-                if rc != 0:
-                    with open(logs[name]) as f:
-                        raise AssertionError(f"building {name} failed ({rc}):\n{f.read()[-6000:]}")
+            try:
+                for name, proc in builds.items():
+                    try:
+                        rc = proc.wait(max(1, deadline - time.monotonic()))
+                    except subprocess.TimeoutExpired:
+                        rc = "timeout after 25 minutes"
+                    if rc != 0:
+                        with open(logs[name]) as f:
+                            raise AssertionError(f"building {name} failed ({rc}):\n{f.read()[-6000:]}")
+            finally:
+                for proc in builds.values():  # a failed build does not leave the other one running
+                    if proc.poll() is None:
+                        proc.kill()
+                        proc.wait()
         for name, tag in tags.items():
             size = box.run("image", "inspect", tag, "--format", "{{.Size}}").stdout.strip()
             timings.say(f"image {svc_image(compose, name)}: {int(size) / 1e6:.0f} MB")
