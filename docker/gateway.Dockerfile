@@ -6,16 +6,16 @@
 FROM debian:bookworm-slim AS build
 RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-		g++ make cmake pkg-config libboost1.81-dev libboost-json1.81-dev libpq-dev libssl-dev libgtest-dev \
+		g++ make cmake pkg-config libboost1.81-dev libboost-json1.81-dev libpq-dev libssl-dev \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what the gateway is built from, so edits elsewhere (tests, plugin, docs) keep this layer cached.
-# The top-level project also declares the unit tests (hence libgtest-dev above); only the gateway is built.
-COPY CMakeLists.txt ./
-COPY tests/unit/CMakeLists.txt tests/unit/
+# docker/gateway-image.cmake builds gateway/ alone: the top-level project also declares tests and
+# benchmarks, with dependencies the image has no use for.
 COPY gateway gateway
+COPY docker/gateway-image.cmake image/CMakeLists.txt
 ARG BUILD_JOBS=2
-RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null \
+RUN cmake -S image -B build -DWALCAST_SOURCE_DIR=/src -DCMAKE_BUILD_TYPE=Release >/dev/null \
 	&& cmake --build build --target walcast-gateway -j"${BUILD_JOBS}" \
 	&& strip build/gateway/walcast-gateway
 
