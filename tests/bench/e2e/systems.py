@@ -89,10 +89,28 @@ class System:
     def truncate(self):
         self.sql("TRUNCATE bench")
 
-    def wait_idle(self, timeout=120):
-        """Waits until the server has let go of the previous run's clients (an overloaded server may still be
-        freeing their queues); peers without a health endpoint are taken as idle."""
+    slot = None  # the system's replication slot, if it has one
+
+    def caught_up(self, target_lsn) -> bool:
+        if not self.slot:
+            return True
+        rows = self.sql("SELECT confirmed_flush_lsn >= %s::pg_lsn FROM pg_replication_slots WHERE slot_name = %s",
+                        (target_lsn, self.slot))
+        return bool(rows and rows[0][0])
+
+    def let_go(self) -> bool:
+        """True once the server holds no client of an earlier run (where it can tell)."""
         return True
+
+    def wait_idle(self, timeout=90):
+        """Waits until the system has consumed everything written so far (an overloaded peer may still be
+        working through an earlier run's backlog) and let go of the last run's clients, so one run's leftovers
+        do not land in the next. On timeout it logs and goes on."""
+        target = self.sql("SELECT pg_current_wal_lsn()::text")[0][0]
+        try:
+            wait_until(lambda: self.caught_up(target) and self.let_go(), timeout, f"{self.peer} idle")
+        except TimeoutError:
+            self.ctx.log(f"{self.peer} still busy with earlier runs after {timeout} s; going on")
 
     def start(self):
         raise NotImplementedError
@@ -110,22 +128,19 @@ class Walcast(System):
     def start(self):
         self.sql(TABLE_SQL)
         self.sql("CREATE PUBLICATION supabase_realtime FOR TABLE bench")
-        self.gw = Gateway(self.pg, self.db, slot="walcast_bench", LOG_LEVEL="info", STATUS_INTERVAL_MS="1000")
+        self.gw = Gateway(self.pg, self.db, slot=self.slot, LOG_LEVEL="info", STATUS_INTERVAL_MS="1000")
         self.gw.start()
         self.url = f"ws://127.0.0.1:{self.gw.port}/socket/websocket?apikey=bench&vsn=2.0.0"
         return self
 
-    def wait_idle(self, timeout=120):
-        def idle():
-            try:
-                status, body = self.gw.health()
-                return status == 200 and body.get("clients") == 0
-            except Exception:
-                return False
+    slot = "walcast_bench"
+
+    def let_go(self):
         try:
-            wait_until(idle, timeout, "gateway with no clients left")
-        except TimeoutError:
-            self.ctx.log(f"walcast-gateway still had clients {timeout} s after the last run ended; going on")
+            status, body = self.gw.health()
+            return status == 200 and body.get("clients") == 0
+        except Exception:  # busy enough not to answer within the client's timeout
+            return False
 
     def watch(self):
         walsender = self.backend_pid("backend_type = 'walsender'")
@@ -157,6 +172,7 @@ class Lds(System):
         self.peer = f"lds (LD_WAIT={wait_ms} ms)"
         # A change waits up to one pause plus one poll; twice the pause and 50 ms on top is "not climbing".
         self.p99_budget_ms = 2 * wait_ms + 50
+        self.slot = "lds_bench"
 
     def start(self):
         self.sql(TABLE_SQL)

@@ -47,6 +47,7 @@ PoolTotals ClientPool::Totals() {
 		t.warm += s.warm.load(std::memory_order_relaxed);
 		t.out_of_order += s.out_of_order.load(std::memory_order_relaxed);
 		t.sub_errors += s.sub_errors.load(std::memory_order_relaxed);
+		t.stale += s.stale.load(std::memory_order_relaxed);
 		t.last_arrival_ns = std::max(t.last_arrival_ns, s.last_arrival_ns.load(std::memory_order_relaxed));
 		std::lock_guard lock(s.error_mutex);
 		if (t.first_error.empty()) t.first_error = s.first_error;

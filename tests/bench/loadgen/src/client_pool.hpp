@@ -14,7 +14,7 @@ namespace loadgen {
 
 struct PoolTotals {
 	std::uint64_t ready = 0, failed = 0, closed = 0, probed = 0, measured = 0, warm = 0, out_of_order = 0,
-	              sub_errors = 0;
+	              sub_errors = 0, stale = 0;
 	std::int64_t last_arrival_ns = 0;
 	std::string first_error;
 };

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "clock.hpp"
+
 namespace loadgen {
 
 ClientConfig ClientConfigFrom(const Options& options) {
@@ -23,6 +25,7 @@ ClientConfig ClientConfigFrom(const Options& options) {
 	c.topic = options.Str("topic", "bench");
 	c.distinct_topics = options.Str("topics", "shared") == "distinct";
 	c.heartbeat_ms = int(options.Int("heartbeat-ms", 25'000));
+	c.not_before_ns = MonotonicNs();
 	return c;
 }
 
@@ -78,7 +81,7 @@ boost::json::object LatencyJson(const Histogram& h) {
 boost::json::object TotalsJson(const PoolTotals& t) {
 	return {{"ready", t.ready},       {"failed", t.failed},           {"closed", t.closed},
 	        {"probed", t.probed},     {"received", t.measured},       {"warm_received", t.warm},
-	        {"out_of_order", t.out_of_order}, {"subscribe_errors", t.sub_errors}, {"first_error", t.first_error}};
+	        {"out_of_order", t.out_of_order}, {"subscribe_errors", t.sub_errors}, {"stale", t.stale}, {"first_error", t.first_error}};
 }
 
 }  // namespace loadgen

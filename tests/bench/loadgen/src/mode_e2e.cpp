@@ -67,15 +67,20 @@ int RunE2e(const Options& options) {
 	                            std::chrono::milliseconds(std::int64_t(options.Num("drain-max-seconds", 30) * 1000));
 	auto ends = SampleAll(watched);
 	std::int64_t end_ns = MonotonicNs();
-	std::uint64_t last_count = pool.Totals().measured;
+	// Progress is any row arriving (a backlog of warm-up rows still ahead of the measured ones counts).
+	auto arrived = [&pool] { auto t = pool.Totals(); return t.measured + t.warm; };
+	std::uint64_t last_count = pool.Totals().measured, last_arrived = arrived();
 	auto last_progress = std::chrono::steady_clock::now();
 	while (last_count < expected && std::chrono::steady_clock::now() - last_progress < drain_quiet &&
 	       std::chrono::steady_clock::now() < drain_deadline) {
 		std::this_thread::sleep_for(std::chrono::milliseconds(20));
-		const auto now_count = pool.Totals().measured;
+		const auto now_count = pool.Totals().measured, now_arrived = arrived();
+		if (now_arrived != last_arrived) {
+			last_arrived = now_arrived;
+			last_progress = std::chrono::steady_clock::now();
+		}
 		if (now_count != last_count) {
 			last_count = now_count;
-			last_progress = std::chrono::steady_clock::now();
 			ends = SampleAll(watched);
 			end_ns = MonotonicNs();
 		}

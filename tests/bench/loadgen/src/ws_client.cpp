@@ -113,7 +113,9 @@ void WsClient::OnMessage(std::string_view text) {
 	const Heard heard = Classify(config_.protocol, text);
 	switch (heard.kind) {
 	case Heard::kRow:
-		if (heard.seq <= 0) {
+		if (heard.sent_ns < config_.not_before_ns) {
+			stats_.stale.fetch_add(1, std::memory_order_relaxed);
+		} else if (heard.seq <= 0) {
 			if (!probed_) {
 				probed_ = true;
 				stats_.probed.fetch_add(1, std::memory_order_relaxed);

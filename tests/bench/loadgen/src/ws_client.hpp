@@ -41,13 +41,16 @@ struct ClientConfig {
 	bool distinct_topics = false;  // topic-<index> per client instead of one shared topic
 	int heartbeat_ms = 25'000;     // realtime-js's interval
 	std::int64_t warm_rows = 0;    // rows with 0 < seq <= warm_rows are warm-up: counted apart, not timed
+	// Rows stamped before this run began are leftovers of an earlier run that a lagging server still
+	// delivers (seq numbers repeat across runs): counted as stale, never timed.
+	std::int64_t not_before_ns = 0;
 };
 
 // Written by one io thread; the counters are read by the main thread while it waits on them.
 struct ThreadStats {
 	Histogram latency;  // measured rows; read only after the thread stopped
 	std::atomic<std::uint64_t> ready{0}, failed{0}, closed{0}, probed{0}, measured{0}, warm{0}, out_of_order{0},
-	    sub_errors{0};
+	    sub_errors{0}, stale{0};
 	std::atomic<std::int64_t> last_arrival_ns{0};
 	std::mutex error_mutex;
 	std::string first_error;
