@@ -37,7 +37,8 @@ def run(ctx):
              "evenly. Wall time also counts waiting for a core while other work runs; backend CPU and, above all, "
              "instructions/change are the steadier comparisons. The SQL functions materialise all output in a "
              "tuplestore (spilled to a temp file past work_mem), a cost that grows with output bytes; the gateway "
-             "streams over the replication protocol and does not pay it.")
+             "streams over the replication protocol and does not pay it. Where walcast's time goes, and a measured "
+             "fix: tests/bench/decode/PROFILE.md.")
     # Enough decoding memory that only the big transaction spills; the same for every peer.
     with ctx.cluster(extra_conf="logical_decoding_work_mem = '64MB'\nmax_wal_size = '4GB'\n") as pg:
         for index, workload in enumerate(all_workloads(ctx.size)):
