@@ -26,22 +26,48 @@ PluginState *StateOf(LogicalDecodingContext *ctx)
 	return static_cast<PluginState *>(ctx->output_plugin_private);
 }
 
+// Upper-case hex without leading zeros, as "%X" writes it, without the cost of snprintf per change.
+void AppendHex(StringInfo out, uint32 v)
+{
+	static const char kHex[] = "0123456789ABCDEF";
+	char buf[8];
+	int n = 0;
+	do {
+		buf[n++] = kHex[v & 0xF];
+		v >>= 4;
+	} while (v);
+	while (n)
+		appendStringInfoCharMacro(out, buf[--n]);
+}
+
 void AppendLsn(StringInfo out, XLogRecPtr lsn)
 {
-	char buf[format::kLsnBufSize];
-	size_t len = format::Lsn(lsn, buf);
 	appendStringInfoChar(out, '"');
-	appendBinaryStringInfo(out, buf, static_cast<int>(len));
+	AppendHex(out, static_cast<uint32>(lsn >> 32));
+	appendStringInfoChar(out, '/');
+	AppendHex(out, static_cast<uint32>(lsn));
 	appendStringInfoChar(out, '"');
 }
 
+// The commit timestamp is the same for every change of a transaction: format it once, not per change
+// (snprintf was ~19% of decoding instructions). A backend decodes on one thread, so a static cache is safe.
 void AppendTimestamp(StringInfo out, TimestampTz ts)
 {
-	char buf[format::kTimestampBufSize];
-	size_t len = format::CommitTimestamp(ts, buf);
-	appendStringInfoChar(out, '"');
-	appendBinaryStringInfo(out, buf, static_cast<int>(len));
-	appendStringInfoChar(out, '"');
+	static bool valid = false;
+	static TimestampTz cached_ts;
+	static char buf[format::kTimestampBufSize + 2];
+	static int len;
+	if (!valid || cached_ts != ts) {
+		char tmp[format::kTimestampBufSize];
+		size_t n = format::CommitTimestamp(ts, tmp);
+		buf[0] = '"';
+		memcpy(buf + 1, tmp, n);
+		buf[n + 1] = '"';
+		len = static_cast<int>(n) + 2;
+		cached_ts = ts;
+		valid = true;
+	}
+	appendBinaryStringInfo(out, buf, len);
 }
 
 // {"type":"BEGIN"|"COMMIT","xid":N,"commit_lsn":"X/X","commit_timestamp":"..."}: the gateway relies on this
