@@ -17,14 +17,13 @@ import json
 import os
 import subprocess
 import time
-import urllib.error
-import urllib.request
 import uuid
 
 import psycopg
 import pytest
 import websocket
 
+from harness.gateway import http_get
 from harness.pgcluster import free_port
 from harness.phoenix import PhxClient
 
@@ -188,14 +187,6 @@ class Container:
 
     def remove(self):
         self.box.run("rm", "--force", "--volumes", "--time", "0", self.name, check=False)
-
-
-def http_get(port, path):
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
 
 
 def wait_healthy(container, port, timeout=60):

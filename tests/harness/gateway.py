@@ -14,6 +14,15 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 GATEWAY_BIN = os.environ.get("WALCAST_GATEWAY_BIN", os.path.join(ROOT, "build", "gateway", "walcast-gateway"))
 
 
+def http_get(port, path, timeout=10):
+    """GET on the loopback port; returns (status, body) for error statuses too."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
 class LogWatcher:
     """Collects a process's stderr lines; tests wait for a line to appear instead of sleeping."""
 
@@ -92,11 +101,7 @@ class Gateway:
         return f"ws://127.0.0.1:{self.port}/socket/websocket"
 
     def http_get(self, path):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=10) as r:
-                return r.status, r.read().decode()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read().decode()
+        return http_get(self.port, path)
 
     def health(self):
         status, body = self.http_get("/health")
