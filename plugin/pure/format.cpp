@@ -1,14 +1,69 @@
 #include "pure/format.hpp"
 
-#include <cstdio>
 #include <cstring>
 
+// Digits are written by hand throughout: these run for every decoded transaction (every change, before the
+// per-transaction cache), and glibc's snprintf cost thousands of instructions per call.
 namespace walcast::format {
+
+namespace {
+
+// Upper-case hex without leading zeros, as "%X" writes it.
+char *PutHex(char *at, uint32_t v)
+{
+	static const char kHex[] = "0123456789ABCDEF";
+	char tmp[8];
+	int n = 0;
+	do {
+		tmp[n++] = kHex[v & 0xF];
+		v >>= 4;
+	} while (v);
+	while (n)
+		*at++ = tmp[--n];
+	return at;
+}
+
+// `v` in decimal, zero-padded to at least `width` digits.
+char *PutDecimal(char *at, uint64_t v, int width)
+{
+	char tmp[20];
+	int n = 0;
+	do {
+		tmp[n++] = static_cast<char>('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n < width)
+		tmp[n++] = '0';
+	while (n)
+		*at++ = tmp[--n];
+	return at;
+}
+
+// Exactly `width` digits of `v` (which is known to fit), for the fixed-width fields of a timestamp.
+void PutFixed(char *at, unsigned v, int width)
+{
+	for (int i = width - 1; i >= 0; i--) {
+		at[i] = static_cast<char>('0' + v % 10);
+		v /= 10;
+	}
+}
+
+} // namespace
 
 size_t Lsn(uint64_t lsn, char (&buf)[kLsnBufSize])
 {
-	int n = std::snprintf(buf, sizeof buf, "%X/%X", static_cast<unsigned>(lsn >> 32), static_cast<unsigned>(lsn));
-	return static_cast<size_t>(n);
+	char *end = PutHex(buf, static_cast<uint32_t>(lsn >> 32));
+	*end++ = '/';
+	end = PutHex(end, static_cast<uint32_t>(lsn));
+	*end = '\0';
+	return static_cast<size_t>(end - buf);
+}
+
+size_t Decimal(uint64_t v, char (&buf)[kDecimalBufSize])
+{
+	char *end = PutDecimal(buf, v, 1);
+	*end = '\0';
+	return static_cast<size_t>(end - buf);
 }
 
 namespace {
@@ -50,10 +105,32 @@ size_t CommitTimestamp(int64_t pg_usecs, char (&buf)[kTimestampBufSize])
 	int64_t year;
 	unsigned month, day;
 	CivilFromDays(days, year, month, day);
-	int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<long long>(year), month,
-						  day, static_cast<int>(sod / 3600), static_cast<int>(sod / 60 % 60), static_cast<int>(sod % 60),
-						  static_cast<int>(usec / 1000));
-	return static_cast<size_t>(n);
+	// The year as "%04lld" writes it: at least four characters, a minus sign counting as one of them (year 5 is
+	// "0005", year -5 is "-005"); years past 9999 simply get more digits. The range of an int64 of microseconds
+	// reaches years -290278 and 294277, which fits the buffer.
+	char *at = buf;
+	uint64_t abs_year = static_cast<uint64_t>(year);
+	if (year < 0) {
+		*at++ = '-';
+		abs_year = 0 - abs_year;
+	}
+	at = PutDecimal(at, abs_year, year < 0 ? 3 : 4);
+	// "-MM-DDTHH:MM:SS.mmmZ": every field below has a fixed width.
+	at[0] = '-';
+	PutFixed(at + 1, month, 2);
+	at[3] = '-';
+	PutFixed(at + 4, day, 2);
+	at[6] = 'T';
+	PutFixed(at + 7, static_cast<unsigned>(sod / 3600), 2);
+	at[9] = ':';
+	PutFixed(at + 10, static_cast<unsigned>(sod / 60 % 60), 2);
+	at[12] = ':';
+	PutFixed(at + 13, static_cast<unsigned>(sod % 60), 2);
+	at[15] = '.';
+	PutFixed(at + 16, static_cast<unsigned>(usec / 1000), 3);
+	at[19] = 'Z';
+	at[20] = '\0';
+	return static_cast<size_t>(at + 20 - buf);
 }
 
 void Uuid(const unsigned char (&bytes)[16], char (&buf)[kUuidTextLen + 1])

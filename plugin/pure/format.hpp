@@ -11,8 +11,13 @@ namespace walcast::format {
 constexpr size_t kLsnBufSize = 18;
 size_t Lsn(uint64_t lsn, char (&buf)[kLsnBufSize]);
 
+// An unsigned integer in decimal, as "%llu" writes it (transaction ids). 20 digits at most, plus NUL.
+constexpr size_t kDecimalBufSize = 21;
+size_t Decimal(uint64_t v, char (&buf)[kDecimalBufSize]);
+
 // A PostgreSQL TimestampTz (microseconds since 2000-01-01 00:00:00 UTC) as "YYYY-MM-DDTHH:MM:SS.mmmZ" in UTC,
-// the commit_timestamp shape Realtime uses (milliseconds truncated, as to_char's MS does).
+// the commit_timestamp shape Realtime uses (milliseconds truncated, as to_char's MS does). The year is written
+// as "%04lld" would: zero-padded to four characters including a minus sign, longer past 9999.
 constexpr size_t kTimestampBufSize = 40;
 size_t CommitTimestamp(int64_t pg_usecs, char (&buf)[kTimestampBufSize]);
 

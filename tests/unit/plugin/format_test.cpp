@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <limits>
 #include <string>
 
 namespace {
@@ -10,6 +12,7 @@ std::string Lsn(uint64_t v)
 {
 	char buf[walcast::format::kLsnBufSize];
 	size_t n = walcast::format::Lsn(v, buf);
+	EXPECT_EQ(std::strlen(buf), n);
 	return std::string(buf, n);
 }
 
@@ -17,6 +20,15 @@ std::string Ts(int64_t usecs)
 {
 	char buf[walcast::format::kTimestampBufSize];
 	size_t n = walcast::format::CommitTimestamp(usecs, buf);
+	EXPECT_EQ(std::strlen(buf), n);
+	return std::string(buf, n);
+}
+
+std::string Dec(uint64_t v)
+{
+	char buf[walcast::format::kDecimalBufSize];
+	size_t n = walcast::format::Decimal(v, buf);
+	EXPECT_EQ(std::strlen(buf), n);
 	return std::string(buf, n);
 }
 
@@ -30,6 +42,18 @@ TEST(FormatLsn, UpperCaseHexWithoutPadding)
 	EXPECT_EQ(Lsn(0x16B3748), "0/16B3748");
 	EXPECT_EQ(Lsn(0x1'0000'00ABULL), "1/AB");
 	EXPECT_EQ(Lsn(~0ULL), "FFFFFFFF/FFFFFFFF");
+	EXPECT_EQ(Lsn(0xFFFFFFFFULL), "0/FFFFFFFF");
+	EXPECT_EQ(Lsn(0x1'0000'0000ULL), "1/0");
+	EXPECT_EQ(Lsn(0x10'0000'0010ULL), "10/10");
+}
+
+TEST(FormatDecimal, NoPaddingFullRange)
+{
+	EXPECT_EQ(Dec(0), "0");
+	EXPECT_EQ(Dec(7), "7");
+	EXPECT_EQ(Dec(10), "10");
+	EXPECT_EQ(Dec(4294967295ULL), "4294967295");
+	EXPECT_EQ(Dec(~0ULL), "18446744073709551615");
 }
 
 TEST(FormatTimestamp, PostgresEpochIsYear2000)
@@ -57,6 +81,38 @@ TEST(FormatTimestamp, BeforeTheEpochFloorsCorrectly)
 	EXPECT_EQ(Ts(-1), "1999-12-31T23:59:59.999Z");
 	EXPECT_EQ(Ts(-kUsecPerDay), "1999-12-31T00:00:00.000Z");
 	EXPECT_EQ(Ts(-946684800LL * 1000000), "1970-01-01T00:00:00.000Z");
+}
+
+// The year is written as "%04lld" writes it; the expected strings below are what the snprintf-based version
+// produced, so the hand-written digits must match them outside 0..9999 as well. PostgreSQL's own timestamps
+// stay within 4714 BC .. 294276 AD, but the function takes any int64.
+TEST(FormatTimestamp, YearZeroAndOneArePaddedToFourDigits)
+{
+	EXPECT_EQ(Ts(-63113904000000000LL), "0000-01-01T00:00:00.000Z");
+	EXPECT_EQ(Ts(-63108806400000000LL), "0000-02-29T00:00:00.000Z"); // year 0 is a leap year (proleptic)
+	EXPECT_EQ(Ts(-63082281600000000LL), "0001-01-01T00:00:00.000Z");
+}
+
+TEST(FormatTimestamp, NegativeYearsCountTheSignInTheWidth)
+{
+	EXPECT_EQ(Ts(-63113904000000001LL), "-001-12-31T23:59:59.999Z");
+	EXPECT_EQ(Ts(-63257500800000000LL), "-005-06-14T00:00:00.000Z");
+	EXPECT_EQ(Ts(-66238128000000000LL), "-100-12-31T00:00:00.000Z");
+	EXPECT_EQ(Ts(-94639363200000000LL), "-1000-12-31T00:00:00.000Z");
+	EXPECT_EQ(Ts(-378683424000000000LL), "-10000-01-01T00:00:00.000Z");
+}
+
+TEST(FormatTimestamp, YearsPast9999GetMoreDigits)
+{
+	EXPECT_EQ(Ts(252455615999999999LL), "9999-12-31T23:59:59.999Z");
+	EXPECT_EQ(Ts(252455616000000000LL), "10000-01-01T00:00:00.000Z");
+	EXPECT_EQ(Ts(3092581296000000000LL), "100000-01-01T00:00:00.000Z");
+}
+
+TEST(FormatTimestamp, WholeInt64RangeFitsTheBuffer)
+{
+	EXPECT_EQ(Ts(std::numeric_limits<int64_t>::min()), "-290278-12-22T19:59:05.224Z");
+	EXPECT_EQ(Ts(std::numeric_limits<int64_t>::max()), "294277-01-09T04:00:54.775Z");
 }
 
 TEST(FormatUuid, LowerCaseHexInGroups)
