@@ -2,6 +2,7 @@
 #pragma once
 
 #include "pg.hpp"
+#include "pure/format.hpp"
 #include "pure/options.hpp"
 
 namespace walcast {
@@ -35,6 +36,13 @@ struct PluginState {
 	// Per transaction: BEGIN is written lazily before the first object, so filtered-out transactions are silent.
 	bool begin_sent;
 	int changes_since_progress;
+
+	// The quoted commit timestamp, rendered once per transaction: every object of a transaction carries the
+	// same one. Cleared in Begin; keyed on the value as well, so a stale rendering can never be written.
+	bool timestamp_valid;
+	TimestampTz timestamp_value;
+	int timestamp_json_len;
+	char timestamp_json[format::kTimestampBufSize + 2];
 };
 
 } // namespace walcast
