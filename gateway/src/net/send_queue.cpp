@@ -15,13 +15,6 @@ void SendQueue::pop() {
 	frames_.pop_front();
 }
 
-void SendQueue::DropAllButFront() {
-	while (frames_.size() > 1) {
-		bytes_ -= frames_.back().size();
-		frames_.pop_back();
-	}
-}
-
 void SendQueue::clear() {
 	frames_.clear();
 	// Give back the deque's blocks: a closed client should hold no memory while it waits for its socket.

@@ -17,14 +17,12 @@ public:
 
 	bool empty() const { return frames_.empty(); }
 	std::size_t size() const { return frames_.size(); }
-	// Bytes of every queued frame, the one being written included.
+	// Bytes of every queued frame.
 	std::size_t bytes() const { return bytes_; }
 
 	OutFrame& front() { return frames_.front(); }
 	void pop();
 
-	// Drops every frame except the front one, which a write in flight still reads from.
-	void DropAllButFront();
 	void clear();
 
 private:

@@ -25,8 +25,6 @@ struct ServerSettings {
 	std::chrono::milliseconds sweep_interval = std::chrono::seconds(1);
 	// Largest HTTP request body (no route takes a body today).
 	std::size_t http_body_limit = 8 * 1024;
-	// permessage-deflate costs CPU and ~100 KB of zlib state per client; off unless asked for.
-	bool permessage_deflate = false;
 	// Replication slot name shown by /health.
 	std::string slot_name = "walcast";
 	// Value of the Server header on every HTTP response and on the WebSocket upgrade.

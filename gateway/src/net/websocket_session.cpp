@@ -16,6 +16,10 @@ namespace {
 constexpr std::size_t kMaxCloseReason = 123;
 // A read buffer that grew past this for one big message is given back, keeping idle clients small.
 constexpr std::size_t kKeepReadBuffer = 16 * 1024;
+// Frames go straight into the socket's write buffer while it holds less than this; the rest wait in the
+// backlog as shared payloads. Large enough that one replication batch to one client leaves in one write,
+// small enough that the per-client copies of small records stay modest.
+constexpr std::size_t kSocketHighWater = 256 * 1024;
 
 // Cuts at a character boundary: a close reason must be valid UTF-8 or the client fails the connection.
 std::string_view TruncateUtf8(std::string_view text, std::size_t max) {
@@ -45,13 +49,17 @@ WebSocketSession::~WebSocketSession() = default;
 std::string WebSocketSession::Describe() const {
 	std::string out = "client " + std::to_string(id_);
 	beast::error_code ec;
-	const auto remote = ws_.next_layer().remote_endpoint(ec);
+	const auto remote = beast::get_lowest_layer(ws_).remote_endpoint(ec);
 	if (!ec) out += " (" + remote.address().to_string() + ":" + std::to_string(remote.port()) + ")";
 	return out;
 }
 
 void WebSocketSession::Run(http::request<http::string_body> request) {
 	const ServerSettings& settings = ctx_->settings;
+	BatchingSocket& socket = ws_.next_layer();
+	socket.set_owner(weak_from_this());
+	// Holds a weak reference only: a pending write already keeps the session alive when this runs.
+	socket.set_on_written([this](beast::error_code ec, std::size_t bytes) { OnWritten(ec, bytes); });
 
 	websocket::stream_base::timeout timeouts{};
 	timeouts.handshake_timeout = settings.handshake_timeout;  // also bounds the closing handshake
@@ -69,14 +77,7 @@ void WebSocketSession::Run(http::request<http::string_body> request) {
 		if (offers_phoenix) res.set(http::field::sec_websocket_protocol, "phoenix");
 	}));
 
-	if (settings.permessage_deflate) {
-		websocket::permessage_deflate pmd;
-		pmd.server_enable = true;
-		ws_.set_option(pmd);
-	}
 	ws_.read_message_max(settings.max_message_bytes);
-	// Each OutFrame goes out as one frame, straight from its three buffers.
-	ws_.auto_fragment(false);
 
 	ws_.async_accept(request, beast::bind_front_handler(&WebSocketSession::OnAccept, shared_from_this()));
 }
@@ -152,63 +153,55 @@ void WebSocketSession::MarkActive() {
 
 void WebSocketSession::Send(OutFrame frame) {
 	if (state_ != State::Open) return;
-	queue_.Push(std::move(frame));
-	if (!writing_) {
-		DoWrite();
+	if (backlog_.empty() && ws_.next_layer().buffered_bytes() < kSocketHighWater) {
+		Write(frame);
 		return;
 	}
-	if (!ctx_->slow_policy.OverCap(queue_.bytes())) return;
+	backlog_.Push(std::move(frame));
+	if (!ctx_->slow_policy.OverCap(queued_bytes())) return;
 	if (CheckSlow(Clock::now())) return;
 	if (!over_cap_hook.is_linked()) ctx_->over_cap_sessions.push_back(*this);
 }
 
+void WebSocketSession::Write(const OutFrame& frame) {
+	if (ws_.next_layer().AppendFrame(frame)) GlobalMetrics().messages_sent.fetch_add(1, std::memory_order_relaxed);
+}
+
 bool WebSocketSession::CheckSlow(Clock::time_point now) {
 	if (state_ != State::Open) return false;
-	const auto in_flight = writing_ ? std::optional<Clock::time_point>(write_started_) : std::nullopt;
-	if (!ctx_->slow_policy.IsSlow(queue_.bytes(), in_flight, now)) return false;
+	const BatchingSocket& socket = ws_.next_layer();
+	const auto in_flight = socket.write_in_flight() ? std::optional<Clock::time_point>(socket.last_progress()) : std::nullopt;
+	if (!ctx_->slow_policy.IsSlow(queued_bytes(), in_flight, now)) return false;
 	CloseAsSlow();
 	return true;
 }
 
 void WebSocketSession::CloseAsSlow() {
 	GlobalMetrics().slow_client_closes.fetch_add(1, std::memory_order_relaxed);
-	WALCAST_LOG(warn, "net", Describe() << ": closed as slow, " << queue_.bytes() << " bytes in " << queue_.size()
+	WALCAST_LOG(warn, "net", Describe() << ": closed as slow, " << queued_bytes() << " bytes in " << backlog_.size()
 	                                    << " messages queued, cap " << ctx_->slow_policy.cap_bytes);
 	Close(CloseCode::SlowClient, "slow client: send queue full");
 }
 
-void WebSocketSession::DoWrite() {
-	OutFrame& frame = queue_.front();
-	writing_ = true;
-	write_started_ = Clock::now();
-	ws_.binary(frame.binary);
-	const std::array<asio::const_buffer, 3> buffers{
-		asio::buffer(frame.head),
-		frame.shared ? asio::buffer(*frame.shared) : asio::const_buffer{},
-		asio::buffer(frame.tail),
-	};
-	ws_.async_write(buffers, beast::bind_front_handler(&WebSocketSession::OnWrite, shared_from_this()));
+void WebSocketSession::Refill() {
+	while (!backlog_.empty() && ws_.next_layer().buffered_bytes() < kSocketHighWater) {
+		Write(backlog_.front());
+		backlog_.pop();
+	}
 }
 
-void WebSocketSession::OnWrite(beast::error_code ec, std::size_t bytes) {
-	writing_ = false;
+void WebSocketSession::OnWritten(beast::error_code ec, std::size_t bytes) {
 	if (state_ == State::Done) return;
 	if (ec) {
 		if (!IsQuietEnd(ec)) WALCAST_LOG(info, "net", Describe() << ": write failed: " << ec.message());
-		queue_.clear();
+		backlog_.clear();
 		ForceClose();
 		return;
 	}
-	auto& metrics = GlobalMetrics();
-	metrics.messages_sent.fetch_add(1, std::memory_order_relaxed);
-	metrics.bytes_sent.fetch_add(bytes, std::memory_order_relaxed);
-	queue_.pop();
-	if (over_cap_hook.is_linked() && !ctx_->slow_policy.OverCap(queue_.bytes())) over_cap_hook.unlink();
-
-	if (!queue_.empty())
-		DoWrite();
-	else if (state_ == State::Closing)
-		DoClose();
+	GlobalMetrics().bytes_sent.fetch_add(bytes, std::memory_order_relaxed);
+	if (state_ == State::Open || state_ == State::Closing) Refill();
+	if (over_cap_hook.is_linked() && !ctx_->slow_policy.OverCap(queued_bytes())) over_cap_hook.unlink();
+	if (state_ == State::Closing && backlog_.empty()) DoClose();
 }
 
 void WebSocketSession::Close(CloseCode code, std::string_view reason) {
@@ -221,19 +214,15 @@ void WebSocketSession::Close(CloseCode code, std::string_view reason) {
 	if (over_cap_hook.is_linked()) over_cap_hook.unlink();
 	ctx_->closing_sessions.push_back(*this);
 
-	if (DropsQueueOnClose(code)) {
-		// The frame being written stays: the write in flight still reads its buffers.
-		if (writing_)
-			queue_.DropAllButFront();
-		else
-			queue_.clear();
-	}
-	if (!writing_) DoClose();
+	// What is already in the socket's buffer goes out before the close frame; the backlog goes first too
+	// unless the client is being dropped.
+	if (DropsQueueOnClose(code)) backlog_.clear();
+	if (backlog_.empty()) DoClose();
 }
 
 void WebSocketSession::DoClose() {
 	state_ = State::CloseSent;
-	queue_.clear();
+	backlog_.clear();
 	const websocket::close_reason reason(static_cast<websocket::close_code>(static_cast<std::uint16_t>(close_code_)),
 	                                     close_reason_);
 	ws_.async_close(reason, beast::bind_front_handler(&WebSocketSession::OnClose, shared_from_this()));
@@ -268,7 +257,7 @@ void WebSocketSession::Finish(beast::error_code ec) {
 		WALCAST_LOG(debug, "net", Describe() << ": disconnected (" << ec.message() << ")");
 	}
 
-	queue_.clear();
+	backlog_.clear();
 	if (auto handler = std::move(handler_)) {
 		try {
 			handler->OnClosed();

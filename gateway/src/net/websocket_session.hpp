@@ -1,6 +1,8 @@
 #pragma once
 // One WebSocket client: reads messages into its InboundHandler and writes the frames the channels
-// stage Send()s, one async_write at a time, from a queue capped in bytes.
+// stage Send()s. Frames go straight into the socket's write buffer (BatchingSocket) up to a high-water
+// mark, so one replication batch leaves in one gather write; past it they wait in a backlog capped in
+// bytes, which refills the buffer as writes complete.
 //
 // Lifetime follows the Beast examples: every pending operation holds shared_from_this(), and a read is
 // always pending while the socket is open, so the session lives until its read loop ends. That end is
@@ -17,6 +19,7 @@
 #include <boost/intrusive/list_hook.hpp>
 
 #include "core/client_transport.hpp"
+#include "net/batching_socket.hpp"
 #include "net/beast.hpp"
 #include "net/inbound_handler.hpp"
 #include "net/routes.hpp"
@@ -52,7 +55,8 @@ public:
 	// closing within the close timeout.
 	void ForceClose();
 
-	std::size_t queued_bytes() const { return queue_.bytes(); }
+	// Bytes waiting for this client: the backlog and the socket's write buffer.
+	std::size_t queued_bytes() const { return backlog_.bytes() + ws_.next_layer().buffered_bytes(); }
 	// Closes the client as slow if the policy says so (see SlowClientPolicy); true if it did.
 	bool CheckSlow(Clock::time_point now);
 
@@ -63,7 +67,7 @@ private:
 	enum class State : std::uint8_t {
 		Handshake,  // opening handshake in progress
 		Open,       // in ServerContext::open_sessions
-		Closing,    // in ServerContext::closing_sessions, waiting for the write in flight (and the queue, if flushing)
+		Closing,    // in ServerContext::closing_sessions, waiting for the backlog to drain (if flushing)
 		CloseSent,  // close frame sent or being sent; waiting for the peer's close or the close timeout
 		Done,       // read loop ended, handler told; only pending completions keep the object alive
 	};
@@ -72,8 +76,9 @@ private:
 	void DoRead();
 	void OnRead(beast::error_code ec, std::size_t bytes);
 	void Deliver();
-	void DoWrite();
-	void OnWrite(beast::error_code ec, std::size_t bytes);
+	void Write(const OutFrame& frame);
+	void OnWritten(beast::error_code ec, std::size_t bytes);
+	void Refill();
 	void DoClose();
 	void OnClose(beast::error_code ec);
 	void Finish(beast::error_code ec);
@@ -81,20 +86,20 @@ private:
 	void CloseAsSlow();
 	std::string Describe() const;
 
-	websocket::stream<tcp::socket> ws_;
+	// No permessage-deflate: data frames are written by the session, uncompressed, and zlib state would
+	// cost ~100 KB per client.
+	websocket::stream<BatchingSocket, false> ws_;
 	beast::flat_buffer read_buffer_;
 	std::shared_ptr<ServerContext> ctx_;
 	std::unique_ptr<InboundHandler> handler_;
-	SendQueue queue_;
+	SendQueue backlog_;  // frames that did not fit under the socket buffer's high-water mark
 	Clock::time_point last_activity_{};
 	Clock::time_point closing_since_{};
-	Clock::time_point write_started_{};  // when the write in flight began
 	std::string close_reason_;
 	std::uint64_t id_;
 	CloseCode close_code_ = CloseCode::Normal;
 	WireVersion version_;
 	State state_ = State::Handshake;
-	bool writing_ = false;
 	bool counted_ = false;  // included in the clients gauge
 };
 

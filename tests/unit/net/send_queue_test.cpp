@@ -26,15 +26,15 @@ TEST(SendQueue, CountsBytesOfHeadSharedAndTail) {
 	EXPECT_EQ(q.bytes(), 0u);
 }
 
-TEST(SendQueue, DropAllButFrontKeepsTheFrameInFlight) {
+TEST(SendQueue, PopAndClearKeepTheByteCount) {
 	SendQueue q;
 	q.Push(Frame("a", "1"));
 	q.Push(Frame("b", "22"));
 	q.Push(Frame("c", "333"));
-	q.DropAllButFront();
-	ASSERT_EQ(q.size(), 1u);
-	EXPECT_EQ(q.front().head, "a");
-	EXPECT_EQ(q.bytes(), 2u);
+	q.pop();
+	ASSERT_EQ(q.size(), 2u);
+	EXPECT_EQ(q.front().head, "b");
+	EXPECT_EQ(q.bytes(), 2u + 1u + 3u + 1u);
 	q.clear();
 	EXPECT_TRUE(q.empty());
 	EXPECT_EQ(q.bytes(), 0u);

@@ -1,0 +1,46 @@
+#include "net/write_buffer.hpp"
+
+#include <utility>
+
+namespace walcast::net {
+
+void WriteBuffer::Append(std::string_view bytes) {
+	if (bytes.empty()) return;
+	// Consecutive copies are one piece: pieces point into block_ by offset, so growing it moves nothing.
+	if (!pieces_.empty() && !pieces_.back().referenced && pieces_.back().offset + pieces_.back().length == block_.size())
+		pieces_.back().length += bytes.size();
+	else
+		pieces_.push_back(Piece{nullptr, block_.size(), bytes.size()});
+	block_.append(bytes);
+	size_ += bytes.size();
+}
+
+void WriteBuffer::Append(std::shared_ptr<const std::string> bytes) {
+	if (!bytes || bytes->empty()) return;
+	if (bytes->size() < kReferenceFrom) {
+		Append(std::string_view(*bytes));
+		return;
+	}
+	size_ += bytes->size();
+	pieces_.push_back(Piece{std::move(bytes), 0, 0});
+}
+
+std::vector<boost::asio::const_buffer> WriteBuffer::Buffers() const {
+	std::vector<boost::asio::const_buffer> out;
+	out.reserve(pieces_.size());
+	for (const Piece& piece : pieces_) {
+		if (piece.referenced)
+			out.emplace_back(piece.referenced->data(), piece.referenced->size());
+		else
+			out.emplace_back(block_.data() + piece.offset, piece.length);
+	}
+	return out;
+}
+
+void WriteBuffer::Clear() {
+	std::string().swap(block_);
+	std::vector<Piece>().swap(pieces_);
+	size_ = 0;
+}
+
+}  // namespace walcast::net
