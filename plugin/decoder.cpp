@@ -21,6 +21,18 @@ namespace {
 // PG15 leaves it to the plugin to keep the walsender alive through long runs of filtered-out changes.
 constexpr int kChangesPerProgressUpdate = 100;
 
+// An object's "type" value with its length, so it is appended without strlen although it is chosen per change.
+struct ObjectType {
+	const char *name;
+	int len;
+};
+
+template <size_t N>
+constexpr ObjectType Type(const char (&name)[N])
+{
+	return ObjectType{name, static_cast<int>(N - 1)};
+}
+
 PluginState *StateOf(LogicalDecodingContext *ctx)
 {
 	return static_cast<PluginState *>(ctx->output_plugin_private);
@@ -64,17 +76,17 @@ void AppendTimestamp(StringInfo out, PluginState *state, TimestampTz ts)
 
 // {"type":"BEGIN"|"COMMIT","xid":N,"commit_lsn":"X/X","commit_timestamp":"..."}: the gateway relies on this
 // exact shape. commit_lsn is the end of the commit record, already known when the transaction is replayed.
-void WriteTransactionMarker(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, const char *type, bool last)
+void WriteTransactionMarker(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, ObjectType type, bool last)
 {
 	OutputPluginPrepareWrite(ctx, last);
 	StringInfo out = ctx->out;
-	appendStringInfoString(out, "{\"type\":\"");
-	appendStringInfoString(out, type);
-	appendStringInfoString(out, "\",\"xid\":");
+	AppendLiteral(out, "{\"type\":\"");
+	appendBinaryStringInfo(out, type.name, type.len);
+	AppendLiteral(out, "\",\"xid\":");
 	AppendXid(out, txn->xid);
-	appendStringInfoString(out, ",\"commit_lsn\":");
+	AppendLiteral(out, ",\"commit_lsn\":");
 	AppendLsn(out, txn->end_lsn);
-	appendStringInfoString(out, ",\"commit_timestamp\":");
+	AppendLiteral(out, ",\"commit_timestamp\":");
 	AppendTimestamp(out, StateOf(ctx), txn->xact_time.commit_time);
 	appendStringInfoChar(out, '}');
 	OutputPluginWrite(ctx, last);
@@ -85,7 +97,7 @@ void WriteTransactionMarker(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, 
 void EnsureBegin(LogicalDecodingContext *ctx, PluginState *state, ReorderBufferTXN *txn)
 {
 	if (state->opts.include_transaction && !state->begin_sent)
-		WriteTransactionMarker(ctx, txn, "BEGIN", false);
+		WriteTransactionMarker(ctx, txn, Type("BEGIN"), false);
 	state->begin_sent = true;
 }
 
@@ -97,19 +109,19 @@ void NoteSkippedChange(LogicalDecodingContext *ctx, PluginState *state)
 	}
 }
 
-void AppendHead(StringInfo out, PluginState *state, const RelInfo *info, const char *type, ReorderBufferTXN *txn)
+void AppendHead(StringInfo out, PluginState *state, const RelInfo *info, ObjectType type, ReorderBufferTXN *txn)
 {
-	appendStringInfoString(out, "{\"schema\":");
-	appendStringInfoString(out, info->schema_json);
-	appendStringInfoString(out, ",\"table\":");
-	appendStringInfoString(out, info->table_json);
-	appendStringInfoString(out, ",\"type\":\"");
-	appendStringInfoString(out, type);
-	appendStringInfoString(out, "\",\"commit_timestamp\":");
+	AppendLiteral(out, "{\"schema\":");
+	appendBinaryStringInfo(out, info->schema_json, info->schema_json_len);
+	AppendLiteral(out, ",\"table\":");
+	appendBinaryStringInfo(out, info->table_json, info->table_json_len);
+	AppendLiteral(out, ",\"type\":\"");
+	appendBinaryStringInfo(out, type.name, type.len);
+	AppendLiteral(out, "\",\"commit_timestamp\":");
 	AppendTimestamp(out, state, txn->xact_time.commit_time);
 	if (state->opts.include_columns) {
-		appendStringInfoString(out, ",\"columns\":");
-		appendStringInfoString(out, info->columns_json);
+		AppendLiteral(out, ",\"columns\":");
+		appendBinaryStringInfo(out, info->columns_json, info->columns_json_len);
 	}
 }
 
@@ -117,15 +129,15 @@ void AppendTail(StringInfo out, const PluginState *state, const RelInfo *info, R
 				XLogRecPtr lsn)
 {
 	if (state->opts.include_pk) {
-		appendStringInfoString(out, ",\"pk\":");
-		appendStringInfoString(out, info->pk_json);
+		AppendLiteral(out, ",\"pk\":");
+		appendBinaryStringInfo(out, info->pk_json, info->pk_json_len);
 	}
 	if (state->opts.include_lsn) {
-		appendStringInfoString(out, ",\"lsn\":");
+		AppendLiteral(out, ",\"lsn\":");
 		AppendLsn(out, lsn);
 	}
 	if (state->opts.include_xid) {
-		appendStringInfoString(out, ",\"xid\":");
+		AppendLiteral(out, ",\"xid\":");
 		AppendXid(out, txn->xid);
 	}
 	appendStringInfoChar(out, '}');
@@ -207,19 +219,19 @@ bool EmitChange(LogicalDecodingContext *ctx, PluginState *state, ReorderBufferTX
 				ReorderBufferChange *change)
 {
 	RelInfo *info = GetRelInfo(state, rel);
-	const char *type;
+	ObjectType type;
 	bool published;
 	switch (change->action) {
 	case REORDER_BUFFER_CHANGE_INSERT:
-		type = "INSERT";
+		type = Type("INSERT");
 		published = info->pub_insert;
 		break;
 	case REORDER_BUFFER_CHANGE_UPDATE:
-		type = "UPDATE";
+		type = Type("UPDATE");
 		published = info->pub_update;
 		break;
 	case REORDER_BUFFER_CHANGE_DELETE:
-		type = "DELETE";
+		type = Type("DELETE");
 		published = info->pub_delete;
 		break;
 	default:
@@ -247,24 +259,24 @@ bool EmitChange(LogicalDecodingContext *ctx, PluginState *state, ReorderBufferTX
 	StringInfo out = ctx->out;
 	AppendHead(out, state, info, type, txn);
 	if (!is_delete) {
-		appendStringInfoString(out, ",\"record\":");
+		AppendLiteral(out, ",\"record\":");
 		AppendRecord(out, info, row, has_old ? &old : nullptr, &unchanged);
 	}
 	if (!is_insert) {
-		appendStringInfoString(out, ",\"old_record\":");
+		AppendLiteral(out, ",\"old_record\":");
 		const Tuple *source = has_old ? &old : (!is_delete && !info->identity_error ? &row : nullptr);
 		AppendOldRecord(out, info, source);
 	}
-	appendStringInfoString(out, ",\"errors\":");
+	AppendLiteral(out, ",\"errors\":");
 	if (!is_insert && info->identity_error) {
 		appendStringInfoChar(out, '[');
 		AppendJsonString(out, info->identity_error);
 		appendStringInfoChar(out, ']');
 	} else {
-		appendStringInfoString(out, "null");
+		AppendLiteral(out, "null");
 	}
 	if (unchanged.len > 0) {
-		appendStringInfoString(out, ",\"unchanged_toast\":");
+		AppendLiteral(out, ",\"unchanged_toast\":");
 		appendBinaryStringInfo(out, unchanged.data, unchanged.len);
 		appendStringInfoChar(out, ']');
 	}
@@ -284,8 +296,8 @@ bool EmitTruncate(LogicalDecodingContext *ctx, PluginState *state, ReorderBuffer
 	EnsureBegin(ctx, state, txn);
 	OutputPluginPrepareWrite(ctx, true);
 	StringInfo out = ctx->out;
-	AppendHead(out, state, info, "TRUNCATE", txn);
-	appendStringInfoString(out, ",\"errors\":null");
+	AppendHead(out, state, info, Type("TRUNCATE"), txn);
+	AppendLiteral(out, ",\"errors\":null");
 	AppendTail(out, state, info, txn, lsn);
 	OutputPluginWrite(ctx, true);
 	return true;
@@ -325,17 +337,17 @@ bool EmitMessage(LogicalDecodingContext *ctx, PluginState *state, ReorderBufferT
 		EnsureBegin(ctx, state, txn);
 	OutputPluginPrepareWrite(ctx, true);
 	StringInfo out = ctx->out;
-	appendStringInfoString(out, "{\"type\":\"MESSAGE\",\"prefix\":");
+	AppendLiteral(out, "{\"type\":\"MESSAGE\",\"prefix\":");
 	AppendJsonString(out, prefix);
 	appendStringInfoString(out, transactional ? ",\"transactional\":true" : ",\"transactional\":false");
-	appendStringInfoString(out, ",\"content\":");
+	AppendLiteral(out, ",\"content\":");
 	AppendMessageContent(out, message, size);
 	if (state->opts.include_lsn) {
-		appendStringInfoString(out, ",\"lsn\":");
+		AppendLiteral(out, ",\"lsn\":");
 		AppendLsn(out, lsn);
 	}
 	if (state->opts.include_xid && txn && TransactionIdIsValid(txn->xid)) {
-		appendStringInfoString(out, ",\"xid\":");
+		AppendLiteral(out, ",\"xid\":");
 		AppendXid(out, txn->xid);
 	}
 	appendStringInfoChar(out, '}');
@@ -392,7 +404,7 @@ void Commit_Cpp(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, XLogRecPtr)
 	PluginState *state = StateOf(ctx);
 	bool skipped = !state->begin_sent;
 	if (state->opts.include_transaction && state->begin_sent)
-		WriteTransactionMarker(ctx, txn, "COMMIT", true);
+		WriteTransactionMarker(ctx, txn, Type("COMMIT"), true);
 	state->begin_sent = false;
 	state->changes_since_progress = 0;
 	OutputPluginUpdateProgress(ctx, skipped);

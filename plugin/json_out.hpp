@@ -23,17 +23,21 @@ inline void AppendJsonString(StringInfo out, const char *s)
 	AppendJsonString(out, s, strlen(s));
 }
 
+// For string literals: inlined, the strlen of a literal is folded at compile time, where appendStringInfoString
+// would call strlen on every object.
 inline void AppendLiteral(StringInfo out, const char *s)
 {
 	appendBinaryStringInfo(out, s, static_cast<int>(strlen(s)));
 }
 
-// A palloc'd copy of `s` as a quoted JSON string, for metadata rendered once and cached.
-inline char *QuotedCopy(const char *s)
+// A palloc'd copy of `s` as a quoted JSON string, for metadata rendered once and cached; its length goes to
+// *len so the copy is appended per object without strlen.
+inline char *QuotedCopy(const char *s, int *len)
 {
 	StringInfoData tmp;
 	initStringInfo(&tmp);
 	AppendJsonString(&tmp, s);
+	*len = tmp.len;
 	return tmp.data;
 }
 

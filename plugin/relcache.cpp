@@ -111,8 +111,8 @@ void SetUpToJson(ColumnInfo *col, Form_pg_attribute att, MemoryContext mcxt)
 	fmgr_info_set_expr(reinterpret_cast<Node *>(call), &col->to_json);
 }
 
-// ["a","b"] from the key columns of `indexoid`, in key order.
-char *IndexColumnsJson(Relation rel, Oid indexoid)
+// ["a","b"] from the key columns of `indexoid`, in key order; its length goes to *len.
+char *IndexColumnsJson(Relation rel, Oid indexoid, int *len)
 {
 	StringInfoData out;
 	initStringInfo(&out);
@@ -134,6 +134,7 @@ char *IndexColumnsJson(Relation rel, Oid indexoid)
 		}
 	}
 	appendStringInfoChar(&out, ']');
+	*len = out.len;
 	return out.data;
 }
 
@@ -149,8 +150,8 @@ void Build(PluginState *state, RelInfo *info, Relation rel)
 	info->valid = true;
 	info->building = true;
 
-	info->schema_json = QuotedCopy(get_namespace_name(RelationGetNamespace(rel)));
-	info->table_json = QuotedCopy(RelationGetRelationName(rel));
+	info->schema_json = QuotedCopy(get_namespace_name(RelationGetNamespace(rel)), &info->schema_json_len);
+	info->table_json = QuotedCopy(RelationGetRelationName(rel), &info->table_json_len);
 
 	switch (rel->rd_rel->relreplident) {
 	case REPLICA_IDENTITY_FULL: info->identity = IdentityKind::Full; break;
@@ -169,7 +170,7 @@ void Build(PluginState *state, RelInfo *info, Relation rel)
 
 	Bitmapset *identity_attrs = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_IDENTITY_KEY);
 	Oid pk_index = RelationGetPrimaryKeyIndex(rel);
-	info->pk_json = IndexColumnsJson(rel, OidIsValid(pk_index) ? pk_index : replica_index);
+	info->pk_json = IndexColumnsJson(rel, OidIsValid(pk_index) ? pk_index : replica_index, &info->pk_json_len);
 
 	TupleDesc desc = RelationGetDescr(rel);
 	info->cols = static_cast<ColumnInfo *>(palloc0(sizeof(ColumnInfo) * Max(desc->natts, 1)));
@@ -183,8 +184,7 @@ void Build(PluginState *state, RelInfo *info, Relation rel)
 			continue;
 		ColumnInfo *col = &info->cols[info->ncols++];
 		col->attidx = i;
-		col->name_json = QuotedCopy(NameStr(att->attname));
-		col->name_json_len = static_cast<int>(strlen(col->name_json));
+		col->name_json = QuotedCopy(NameStr(att->attname), &col->name_json_len);
 		col->base_type = getBaseType(att->atttypid);
 		col->kind = KindFor(col->base_type);
 		col->is_varlena = att->attlen == -1;
@@ -201,13 +201,14 @@ void Build(PluginState *state, RelInfo *info, Relation rel)
 		if (columns.len > 1)
 			appendStringInfoChar(&columns, ',');
 		appendStringInfoString(&columns, "{\"name\":");
-		appendStringInfoString(&columns, col->name_json);
+		appendBinaryStringInfo(&columns, col->name_json, col->name_json_len);
 		appendStringInfoString(&columns, ",\"type\":");
 		AppendJsonString(&columns, TypeName(att->atttypid));
 		appendStringInfoChar(&columns, '}');
 	}
 	appendStringInfoChar(&columns, ']');
 	info->columns_json = columns.data;
+	info->columns_json_len = columns.len;
 
 	MemoryContextSwitchTo(old);
 	info->building = false;

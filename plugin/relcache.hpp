@@ -47,10 +47,15 @@ struct RelInfo {
 	bool pub_valid;
 	MemoryContext mcxt; // everything this entry points to
 
+	// Pre-rendered JSON with its length, appended to every object without strlen.
 	char *schema_json;
+	int schema_json_len;
 	char *table_json;
+	int table_json_len;
 	char *columns_json; // [{"name":..,"type":..},...]
-	char *pk_json;      // ["id",...]
+	int columns_json_len;
+	char *pk_json; // ["id",...]
+	int pk_json_len;
 	int ncols;
 	ColumnInfo *cols;
 	IdentityKind identity;
