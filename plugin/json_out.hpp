@@ -6,10 +6,20 @@
 
 namespace walcast {
 
+// The escaper writes straight into the buffer: one enlargeStringInfo per chunk instead of one append call per
+// escape. Nothing here has a destructor, so an out-of-memory ERROR from enlargeStringInfo unwinds nothing.
 struct StringInfoSink {
 	StringInfo buf;
-	void Append(const char *s, size_t n) { appendBinaryStringInfo(buf, s, static_cast<int>(n)); }
-	void Push(char c) { appendStringInfoCharMacro(buf, c); }
+	char *Reserve(size_t n)
+	{
+		enlargeStringInfo(buf, static_cast<int>(n)); // also keeps room for the NUL that Commit writes
+		return buf->data + buf->len;
+	}
+	void Commit(size_t n)
+	{
+		buf->len += static_cast<int>(n);
+		buf->data[buf->len] = '\0';
+	}
 };
 
 inline void AppendJsonString(StringInfo out, const char *s, size_t len)

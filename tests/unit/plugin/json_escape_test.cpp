@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 using walcast::json::Quoted;
@@ -71,4 +72,71 @@ TEST(JsonEscape, AppendsToExistingSink)
 	walcast::json::StringSink sink{out};
 	walcast::json::AppendQuoted(sink, "v\t", 2);
 	EXPECT_EQ(out, "{\"k\":\"v\\t\"");
+}
+
+namespace {
+
+// The escape_json rules written the plainest way, one byte at a time, to check the chunked writer against.
+std::string ReferenceQuoted(const std::string &s)
+{
+	std::string out = "\"";
+	for (unsigned char c : s) {
+		switch (c) {
+		case '"': out += "\\\""; break;
+		case '\\': out += "\\\\"; break;
+		case '\b': out += "\\b"; break;
+		case '\f': out += "\\f"; break;
+		case '\n': out += "\\n"; break;
+		case '\r': out += "\\r"; break;
+		case '\t': out += "\\t"; break;
+		default:
+			if (c < 0x20) {
+				static const char kHex[] = "0123456789abcdef";
+				out += "\\u00";
+				out += kHex[c >> 4];
+				out += kHex[c & 0xF];
+			} else {
+				out += static_cast<char>(c);
+			}
+		}
+	}
+	return out + "\"";
+}
+
+} // namespace
+
+TEST(JsonEscape, EscapesAroundChunkBoundaries)
+{
+	using walcast::json::kQuoteChunk;
+	for (size_t len : {kQuoteChunk - 1, kQuoteChunk, kQuoteChunk + 1, 2 * kQuoteChunk, 2 * kQuoteChunk + 3}) {
+		for (size_t at : {size_t{0}, kQuoteChunk - 1, kQuoteChunk, kQuoteChunk + 1, len - 1}) {
+			if (at >= len)
+				continue;
+			std::string s(len, 'a');
+			s[at] = '\x01';
+			EXPECT_EQ(Quoted(s), ReferenceQuoted(s)) << "len " << len << ", escape at " << at;
+		}
+	}
+}
+
+TEST(JsonEscape, ValueOfOnlyWorstCaseEscapesSpanningChunks)
+{
+	std::string s(3 * walcast::json::kQuoteChunk + 7, '\x1f');
+	std::string out = Quoted(s);
+	EXPECT_EQ(out.size(), s.size() * 6 + 2);
+	EXPECT_EQ(out, ReferenceQuoted(s));
+}
+
+TEST(JsonEscape, MatchesByteAtATimeReferenceOnRandomInput)
+{
+	std::mt19937 rng(7);
+	// Bytes drawn mostly from the ones that need escaping, so runs and escapes alternate at every offset.
+	const std::string alphabet = std::string("\0\x01\x1f\"\\\b\f\n\r\t/\x7f\xc3\xa9", 14) + "abc xyz";
+	for (int round = 0; round < 300; round++) {
+		size_t len = rng() % (round < 250 ? 64 : 3 * walcast::json::kQuoteChunk);
+		std::string s;
+		for (size_t i = 0; i < len; i++)
+			s += alphabet[rng() % alphabet.size()];
+		ASSERT_EQ(Quoted(s), ReferenceQuoted(s)) << "round " << round;
+	}
 }
