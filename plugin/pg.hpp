@@ -1,6 +1,13 @@
 // Every PostgreSQL header the plugin uses, in one place, with C linkage. postgres.h comes first, as it must.
 #pragma once
 
+// The plugin is compiled with -fvisibility=hidden (Makefile.pgxs), so only what PostgreSQL looks up by name is
+// exported: the magic block and _PG_output_plugin_init. Both are declared PGDLLEXPORT, which PostgreSQL 15
+// defines as nothing outside Windows (16 gives it this meaning itself), so define it before c.h does.
+#ifndef PGDLLEXPORT
+#define PGDLLEXPORT __attribute__((visibility("default")))
+#endif
+
 extern "C" {
 #include "postgres.h"
 

@@ -10,7 +10,7 @@
 extern "C" {
 PG_MODULE_MAGIC;
 
-void _PG_output_plugin_init(OutputPluginCallbacks *cb);
+PGDLLEXPORT void _PG_output_plugin_init(OutputPluginCallbacks *cb);
 }
 
 namespace {
