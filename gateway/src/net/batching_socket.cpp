@@ -63,17 +63,18 @@ void BatchingSocket::Flush() {
 
 void BatchingSocket::OnWritten(beast::error_code ec, std::size_t bytes) {
 	in_flight_ = false;
-	writing_.Clear();
-	if (ec) {
-		error_ = ec;
-		pending_.Clear();
-	}
+	writing_.Reset();
+	if (ec) error_ = ec;
 	// The owner may append more here; it then leaves in the write started just below.
 	if (on_written_) on_written_(ec, bytes);
-	if (!error_ && !pending_.empty())
+	if (!error_ && !pending_.empty()) {
 		Flush();
-	else
-		RunDrainWaiter();
+		return;
+	}
+	// Idle (or failed): an idle client holds no buffer memory.
+	writing_.Clear();
+	pending_.Clear();
+	RunDrainWaiter();
 }
 
 void BatchingSocket::WhenDrained(std::function<void()> then) {

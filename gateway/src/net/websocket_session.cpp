@@ -158,8 +158,14 @@ void WebSocketSession::Send(OutFrame frame) {
 		return;
 	}
 	backlog_.Push(std::move(frame));
-	if (!ctx_->slow_policy.OverCap(queued_bytes())) return;
-	if (CheckSlow(Clock::now())) return;
+	const std::size_t queued = queued_bytes();
+	if (!ctx_->slow_policy.OverCap(queued)) return;
+	// Past the hard cap at once; otherwise the sweep judges it by the clock, so a burst of sends to a
+	// busy client does not read the clock per frame.
+	if (queued > ctx_->slow_policy.hard_cap_bytes) {
+		CloseAsSlow();
+		return;
+	}
 	if (!over_cap_hook.is_linked()) ctx_->over_cap_sessions.push_back(*this);
 }
 

@@ -4,6 +4,11 @@
 
 namespace walcast::net {
 
+namespace {
+// Skips the first few doublings of a fresh block: most writes carry a handful of ~500-byte frames.
+constexpr std::size_t kFirstBlock = 4096;
+}  // namespace
+
 void WriteBuffer::Append(std::string_view bytes) {
 	if (bytes.empty()) return;
 	// Consecutive copies are one piece: pieces point into block_ by offset, so growing it moves nothing.
@@ -11,6 +16,7 @@ void WriteBuffer::Append(std::string_view bytes) {
 		pieces_.back().length += bytes.size();
 	else
 		pieces_.push_back(Piece{nullptr, block_.size(), bytes.size()});
+	if (block_.capacity() < kFirstBlock) block_.reserve(kFirstBlock);
 	block_.append(bytes);
 	size_ += bytes.size();
 }
@@ -35,6 +41,12 @@ std::vector<boost::asio::const_buffer> WriteBuffer::Buffers() const {
 			out.emplace_back(block_.data() + piece.offset, piece.length);
 	}
 	return out;
+}
+
+void WriteBuffer::Reset() {
+	block_.clear();
+	pieces_.clear();
+	size_ = 0;
 }
 
 void WriteBuffer::Clear() {

@@ -29,6 +29,9 @@ public:
 	// The whole content as a buffer sequence, valid until the next Append or Clear.
 	std::vector<boost::asio::const_buffer> Buffers() const;
 
+	// Empties the buffer but keeps its memory, for a client that is still busy: growing a block again
+	// for every write cost a fifth of the gateway's time in reallocation and page faults.
+	void Reset();
 	// Empties the buffer and gives its memory back: an idle client should hold none.
 	void Clear();
 

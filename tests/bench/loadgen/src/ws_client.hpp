@@ -73,6 +73,8 @@ private:
 	void Send(std::string frame);
 	void WriteNext();
 	void ReadNext();
+	// Handles every whole frame in raw_; false once the client failed or closed.
+	bool ParseFrames();
 	void OnMessage(std::string_view text);
 	void ArmHeartbeat(int delay_ms);
 	void Fail(const char* where, beast::error_code ec);
@@ -85,7 +87,11 @@ private:
 	std::optional<asio::ip::address> source_;
 	std::function<void()> on_settled_;
 	websocket::stream<tcp::socket> ws_;
-	beast::flat_buffer buffer_;
+	static constexpr std::size_t kReadChunk = 64 * 1024;
+	static constexpr std::uint64_t kMaxMessage = 64u << 20;
+	beast::flat_buffer raw_;   // bytes read from the socket, not yet parsed into frames
+	std::string partial_;      // a fragmented message being assembled
+	bool partial_text_ = false;
 	std::deque<std::string> outbox_;
 	asio::steady_timer heartbeat_;
 	std::uint64_t heartbeat_ref_ = 0;
