@@ -39,6 +39,10 @@ struct Channel : std::enable_shared_from_this<Channel> {
 	// postgres_changes envelope around "<ids>],\"data\":" + change + tail, built once per channel
 	std::string change_head;  // [null,null,"realtime:x","postgres_changes",{"ids":[
 	std::string change_tail;  // }]
+	// change_head + ids + "],\"data\":" for the ids of the last change sent: consecutive changes usually
+	// match the same bindings, and then every frame shares this one string.
+	std::shared_ptr<const std::string> last_change_head;
+	std::vector<std::int64_t> last_change_ids;
 
 	// Hub bookkeeping
 	bool in_hub = false;                  // between Hub::AddChannel and Hub::RemoveChannel

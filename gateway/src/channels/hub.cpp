@@ -98,19 +98,30 @@ void Hub::DispatchChange(const WalEvent& event) {
 			frame.head = std::move(env.head);
 			frame.tail = std::move(env.tail);
 		} else {
-			frame.head.reserve(ch.change_head.size() + 16 * (match.ids_end - match.ids_begin) + 10);
-			frame.head = ch.change_head;
-			for (auto i = match.ids_begin; i < match.ids_end; ++i) {
-				if (i != match.ids_begin) frame.head.push_back(',');
-				char buf[24];
-				auto end = std::to_chars(buf, buf + sizeof buf, match_ids_[i]).ptr;
-				frame.head.append(buf, end);
-			}
-			frame.head += "],\"data\":";
+			frame.shared_head = ChangeHead(ch, match);
 			frame.tail = ch.change_tail;
 		}
 		ch.Send(std::move(frame));
 	}
+}
+
+std::shared_ptr<const std::string> Hub::ChangeHead(Channel& ch, const Match& match) {
+	const auto first = match_ids_.begin() + static_cast<std::ptrdiff_t>(match.ids_begin);
+	const auto last = match_ids_.begin() + static_cast<std::ptrdiff_t>(match.ids_end);
+	if (ch.last_change_head && std::equal(first, last, ch.last_change_ids.begin(), ch.last_change_ids.end()))
+		return ch.last_change_head;
+	std::string head;
+	head.reserve(ch.change_head.size() + 16 * static_cast<std::size_t>(last - first) + 10);
+	head = ch.change_head;
+	for (auto it = first; it != last; ++it) {
+		if (it != first) head.push_back(',');
+		char buf[24];
+		head.append(buf, std::to_chars(buf, buf + sizeof buf, *it).ptr);
+	}
+	head += "],\"data\":";
+	ch.last_change_ids.assign(first, last);
+	ch.last_change_head = std::make_shared<const std::string>(std::move(head));
+	return ch.last_change_head;
 }
 
 void Hub::Collect(const std::string& key, std::string_view, unsigned event_bit, std::string_view schema,

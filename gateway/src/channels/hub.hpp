@@ -76,6 +76,8 @@ private:
 
 	void RetrySubscribes();
 	void DispatchChange(const WalEvent& event);
+	// The envelope start of a postgres_changes frame for the match's binding ids, shared while they repeat.
+	std::shared_ptr<const std::string> ChangeHead(Channel& channel, const Match& match);
 	void DispatchMessage(const WalEvent& event);
 	void Collect(const std::string& key, std::string_view type, unsigned event_bit, std::string_view schema,
 	             std::string_view table, const boost::json::object* row, const boost::json::array* columns);

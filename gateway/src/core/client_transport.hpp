@@ -22,15 +22,20 @@ enum class CloseCode : std::uint16_t {
 	WriteError = 4009,
 };
 
-// One outgoing WebSocket message: a small per-client envelope around bytes shared by every recipient,
-// so fan-out never copies a record per client. Written as one frame: head + *shared + tail.
+// One outgoing WebSocket message: a small envelope around bytes shared by every recipient, so fan-out
+// never copies a record per client. Written as one frame: *shared_head + head + *shared + tail.
 struct OutFrame {
 	std::string head;
 	std::shared_ptr<const std::string> shared;
 	std::string tail;
 	bool binary = false;
+	// An envelope start shared by every frame of one channel (postgres_changes), so a change queued for
+	// a lagging client costs no allocation of its own.
+	std::shared_ptr<const std::string> shared_head;
 
-	std::size_t size() const { return head.size() + (shared ? shared->size() : 0) + tail.size(); }
+	std::size_t size() const {
+		return (shared_head ? shared_head->size() : 0) + head.size() + (shared ? shared->size() : 0) + tail.size();
+	}
 };
 
 class ClientTransport {

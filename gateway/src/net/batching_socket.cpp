@@ -16,6 +16,7 @@ bool BatchingSocket::AppendFrame(const OutFrame& frame) {
 	if (close_frame_written_ || error_) return false;
 	const FrameHeader header(frame.binary, frame.size());
 	AppendBytes(header.bytes());
+	if (frame.shared_head) pending_.Append(frame.shared_head);
 	AppendBytes(frame.head);
 	if (frame.shared) pending_.Append(frame.shared);
 	AppendBytes(frame.tail);

@@ -32,7 +32,7 @@ struct FakeTransport : ClientTransport {
 	std::function<void()> on_send;  // runs after each Send, e.g. to close the client re-entrantly
 
 	void Send(OutFrame frame) override {
-		frames.push_back({frame.head + (frame.shared ? *frame.shared : std::string()) + frame.tail, frame.binary,
+		frames.push_back({(frame.shared_head ? *frame.shared_head : std::string()) + frame.head + (frame.shared ? *frame.shared : std::string()) + frame.tail, frame.binary,
 		                  frame.shared.get()});
 		if (on_send) on_send();
 	}

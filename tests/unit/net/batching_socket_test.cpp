@@ -109,8 +109,10 @@ protected:
 TEST_F(BatchingSocketTest, ABatchOfFramesLeavesInOneWriteAndParsesAsMessages) {
 	auto big = std::make_shared<const std::string>(70'000, 'b');  // 64-bit length form, sent by reference
 	std::vector<OutFrame> frames;
+	auto envelope = std::make_shared<const std::string>("[\"env\",");  // a channel's shared envelope start
 	for (int i = 0; i < 100; ++i)
-		frames.push_back(OutFrame{"{\"n\":" + std::to_string(i) + ",\"r\":", std::make_shared<const std::string>("\"x\""), "}", false});
+		frames.push_back(OutFrame{"{\"n\":" + std::to_string(i) + ",\"r\":", std::make_shared<const std::string>("\"x\""), "}",
+		                          false, i % 2 ? envelope : nullptr});
 	frames.push_back(OutFrame{"", big, "", true});
 	frames.push_back(OutFrame{std::string(300, 'm'), nullptr, "", false});  // 16-bit length form
 
@@ -135,7 +137,8 @@ TEST_F(BatchingSocketTest, ABatchOfFramesLeavesInOneWriteAndParsesAsMessages) {
 	EXPECT_GT(writes_[0], total);  // payloads plus frame headers
 	ASSERT_EQ(got.size(), frames.size());
 	for (std::size_t i = 0; i < frames.size(); ++i) {
-		EXPECT_EQ(got[i], frames[i].head + (frames[i].shared ? *frames[i].shared : "") + frames[i].tail) << i;
+		const auto& f = frames[i];
+		EXPECT_EQ(got[i], (f.shared_head ? *f.shared_head : "") + f.head + (f.shared ? *f.shared : "") + f.tail) << i;
 		EXPECT_EQ(binary[i], frames[i].binary) << i;
 	}
 }
