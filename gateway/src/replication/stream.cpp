@@ -111,7 +111,9 @@ void ReplicationStream::Stop() {
 	if (thread_.joinable()) thread_.join();
 }
 
-void ReplicationStream::NotifyProgress() { waker_.Poke(); }
+void ReplicationStream::NotifyProgress() {
+	if (progress_wanted_.load()) waker_.Poke();
+}
 
 void ReplicationStream::SetConnected(bool connected) {
 	connected_.store(connected, std::memory_order_relaxed);
@@ -511,6 +513,7 @@ ReplicationStream::ReadResult ReplicationStream::ReadAvailable(PGconn* conn, boo
 void ReplicationStream::Stream(PGconn* conn) {
 	bool force_status = true;  // report our position at once: the last session's final status may be lost
 	paused_ = false;
+	progress_wanted_.store(false);
 	while (true) {
 		if (stop_requested_) {
 			FinishCopy(conn);
@@ -527,12 +530,19 @@ void ReplicationStream::Stream(PGconn* conn) {
 		}
 
 		budget_.OnHandled(progress_.HandledCount());
-		const bool exhausted = budget_.Exhausted();
+		bool exhausted = budget_.Exhausted();
+		if (exhausted && !paused_) {
+			// Ask for pokes before looking once more, so progress made in between is not missed.
+			progress_wanted_.store(true);
+			budget_.OnHandled(progress_.HandledCount());
+			exhausted = budget_.Exhausted();
+		}
 		if (exhausted != paused_) {
 			paused_ = exhausted;
 			if (paused_) ReportPause();
 			else WALCAST_LOG(debug, kLog, "consumer caught up, resuming reads");
 		}
+		progress_wanted_.store(paused_);
 
 		auto now = Clock::now();
 		const Lsn flush = CurrentFlush();

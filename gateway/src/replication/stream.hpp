@@ -62,8 +62,10 @@ public:
 	// callable from any thread (from the replication thread itself it only requests the stop).
 	void Stop();
 
-	// Cheap, thread-safe: the consumer may call it after handling events so the new flush position reaches
-	// the server at once. Optional: without it the thread polls progress every 50 ms while events are in flight.
+	// Cheap, thread-safe: the consumer calls it after handling events. It wakes the replication thread
+	// only while reads are paused on the in-flight budget; otherwise the thread picks the progress up at
+	// its next wake-up (data, or its 50 ms progress poll while events are in flight). Waking it after
+	// every batch cost a thread switch per transaction, most of the gateway's CPU at one subscriber.
 	void NotifyProgress();
 
 	// For /health. Also mirrored in GlobalMetrics().
@@ -116,6 +118,7 @@ private:
 	Lsn last_sent_flush_ = kInvalidLsn;
 	Clock::time_point last_status_{};
 	bool paused_ = false;
+	std::atomic<bool> progress_wanted_{false};  // paused_, as seen by NotifyProgress on the consumer's thread
 	std::uint64_t pauses_unreported_ = 0;
 	Clock::time_point last_pause_report_{};
 	std::uint64_t session_skipped_ = 0;  // replayed events the deduplicator dropped in this session
