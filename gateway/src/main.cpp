@@ -1,7 +1,7 @@
 // walcast-gateway: wires the three stages of the data path together.
 //
 //   replication thread                      network thread (one io_context)
-//   ReplicationStream ──batch of WalEvents──▶ Hub::Dispatch ──OutFrame──▶ WebSocket sessions
+//   ReplicationStream ──batch of WalEvents──▶ DispatchPump ─▶ Hub::Dispatch ──OutFrame──▶ WebSocket sessions
 //          ▲                                     │
 //          └──────── DeliveryProgress ◀──────────┘  (the slot is confirmed only up to what was handed over)
 //
@@ -27,6 +27,7 @@
 #include "core/config.hpp"
 #include "core/delivery_progress.hpp"
 #include "core/log.hpp"
+#include "net/dispatch_pump.hpp"
 #include "net/server.hpp"
 #include "replication/stream.hpp"
 
@@ -84,15 +85,14 @@ int Run(const Config& config) {
 		return 1;
 	}
 
-	replication::ReplicationStream stream(StreamSettingsFrom(config), progress,
-	                                      [&ioc, &hub, &stream](std::vector<WalEvent> batch) {
-		                                      asio::post(ioc, [&hub, &stream, batch = std::move(batch)] {
-			                                      for (const auto& event : batch) hub.Dispatch(event);
-			                                      stream.NotifyProgress();
-		                                      });
-	                                      });
+	// Declared in this order so the stream (and its thread, which pushes into the pump) goes first.
+	std::optional<net::DispatchPump> pump;
+	std::optional<replication::ReplicationStream> stream;
+	pump.emplace(ioc, [&hub](const WalEvent& event) { hub.Dispatch(event); }, [&stream] { stream->NotifyProgress(); });
+	stream.emplace(StreamSettingsFrom(config), progress,
+	               [&pump](std::vector<WalEvent> batch) { pump->Push(std::move(batch)); });
 	try {
-		stream.Start();
+		stream->Start();
 	} catch (const std::exception& e) {
 		WALCAST_LOG(error, "gateway", e.what());
 		return 1;
@@ -107,7 +107,7 @@ int Run(const Config& config) {
 		// Stopping the stream waits for in-flight events to be handed over, which happens on this thread:
 		// do it from another one.
 		stopper = std::thread([&] {
-			stream.Stop();
+			stream->Stop();
 			asio::post(ioc, [&] { keep_running.reset(); });
 		});
 	});
