@@ -21,8 +21,12 @@ public:
 	using Dispatch = std::function<void(const WalEvent&)>;
 
 	// `after_slice` runs after each slice that handled events (to report progress).
+	// Slices only end early when the thread is overloaded (otherwise the queue empties first). They are
+	// long enough that a busy client's frames still leave many to a write: each slice end lets every
+	// socket flush what it has, and at 1,000 subscribers x 1k changes/s slices of 2 / 20 / 100 ms
+	// delivered 221k / 395k / 696k messages/s. And short enough that nobody hears nothing for seconds.
 	DispatchPump(asio::io_context& ioc, Dispatch dispatch, std::function<void()> after_slice,
-	             std::chrono::microseconds slice = std::chrono::milliseconds(2));
+	             std::chrono::microseconds slice = std::chrono::milliseconds(100));
 
 	// Any thread. The batch is dispatched on the io_context's thread, after every batch pushed before it.
 	void Push(std::vector<WalEvent> batch);
