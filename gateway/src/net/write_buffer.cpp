@@ -1,7 +1,5 @@
 #include "net/write_buffer.hpp"
 
-#include <utility>
-
 namespace walcast::net {
 
 namespace {
@@ -21,14 +19,14 @@ void WriteBuffer::Append(std::string_view bytes) {
 	size_ += bytes.size();
 }
 
-void WriteBuffer::Append(std::shared_ptr<const std::string> bytes) {
+void WriteBuffer::Append(const std::shared_ptr<const std::string>& bytes) {
 	if (!bytes || bytes->empty()) return;
 	if (bytes->size() < kReferenceFrom) {
 		Append(std::string_view(*bytes));
 		return;
 	}
 	size_ += bytes->size();
-	pieces_.push_back(Piece{std::move(bytes), 0, 0});
+	pieces_.push_back(Piece{bytes, 0, 0});
 }
 
 std::vector<boost::asio::const_buffer> WriteBuffer::Buffers() const {

@@ -20,8 +20,9 @@ public:
 	static constexpr std::size_t kReferenceFrom = 8 * 1024;
 
 	void Append(std::string_view bytes);
-	// Appends *bytes (copied or referenced, by size); `bytes` stays alive until Clear().
-	void Append(std::shared_ptr<const std::string> bytes);
+	// Appends *bytes, copied or (when large) referenced and kept alive until Clear(). Taken by reference:
+	// most payloads are copied, and they need no reference count traffic for that.
+	void Append(const std::shared_ptr<const std::string>& bytes);
 
 	std::size_t size() const { return size_; }
 	bool empty() const { return size_ == 0; }
