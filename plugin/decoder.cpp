@@ -2,112 +2,17 @@
 // pair, so a transaction of any size decodes in constant plugin memory.
 #include "decoder.hpp"
 
+#include "emit.hpp"
 #include "json_out.hpp"
+#include "messages.hpp"
 #include "publications.hpp"
-#include "pure/format.hpp"
 #include "relcache.hpp"
 #include "state.hpp"
 #include "values.hpp"
 
-extern "C" {
-#include "common/jsonapi.h"
-#include "mb/pg_wchar.h"
-}
-
 namespace walcast {
 
 namespace {
-
-// PG15 leaves it to the plugin to keep the walsender alive through long runs of filtered-out changes.
-constexpr int kChangesPerProgressUpdate = 100;
-
-// An object's "type" value with its length, so it is appended without strlen although it is chosen per change.
-struct ObjectType {
-	const char *name;
-	int len;
-};
-
-template <size_t N>
-constexpr ObjectType Type(const char (&name)[N])
-{
-	return ObjectType{name, static_cast<int>(N - 1)};
-}
-
-PluginState *StateOf(LogicalDecodingContext *ctx)
-{
-	return static_cast<PluginState *>(ctx->output_plugin_private);
-}
-
-void AppendLsn(StringInfo out, XLogRecPtr lsn)
-{
-	char text[format::kLsnBufSize];
-	size_t len = format::Lsn(lsn, text);
-	char quoted[format::kLsnBufSize + 2];
-	quoted[0] = '"';
-	memcpy(quoted + 1, text, len);
-	quoted[len + 1] = '"';
-	appendBinaryStringInfo(out, quoted, static_cast<int>(len) + 2);
-}
-
-// appendStringInfo("%u") would go through vsnprintf for every object that carries an xid.
-void AppendXid(StringInfo out, TransactionId xid)
-{
-	char buf[format::kDecimalBufSize];
-	size_t len = format::Decimal(xid, buf);
-	appendBinaryStringInfo(out, buf, static_cast<int>(len));
-}
-
-// Every object of a transaction carries the same commit timestamp: render it once per transaction into the
-// plugin state (rendering it per change was ~19% of decoding instructions), then copy it.
-void AppendTimestamp(StringInfo out, PluginState *state, TimestampTz ts)
-{
-	if (!state->timestamp_valid || state->timestamp_value != ts) {
-		char text[format::kTimestampBufSize];
-		size_t len = format::CommitTimestamp(ts, text);
-		state->timestamp_json[0] = '"';
-		memcpy(state->timestamp_json + 1, text, len);
-		state->timestamp_json[len + 1] = '"';
-		state->timestamp_json_len = static_cast<int>(len) + 2;
-		state->timestamp_value = ts;
-		state->timestamp_valid = true;
-	}
-	appendBinaryStringInfo(out, state->timestamp_json, state->timestamp_json_len);
-}
-
-// {"type":"BEGIN"|"COMMIT","xid":N,"commit_lsn":"X/X","commit_timestamp":"..."}: the gateway relies on this
-// exact shape. commit_lsn is the end of the commit record, already known when the transaction is replayed.
-void WriteTransactionMarker(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, ObjectType type, bool last)
-{
-	OutputPluginPrepareWrite(ctx, last);
-	StringInfo out = ctx->out;
-	AppendLiteral(out, "{\"type\":\"");
-	appendBinaryStringInfo(out, type.name, type.len);
-	AppendLiteral(out, "\",\"xid\":");
-	AppendXid(out, txn->xid);
-	AppendLiteral(out, ",\"commit_lsn\":");
-	AppendLsn(out, txn->end_lsn);
-	AppendLiteral(out, ",\"commit_timestamp\":");
-	AppendTimestamp(out, StateOf(ctx), txn->xact_time.commit_time);
-	appendStringInfoChar(out, '}');
-	OutputPluginWrite(ctx, last);
-}
-
-// BEGIN is written lazily, just before the first object of the transaction, so a transaction whose changes
-// are all filtered out produces no output at all.
-void EnsureBegin(LogicalDecodingContext *ctx, PluginState *state, ReorderBufferTXN *txn)
-{
-	if (state->opts.include_transaction && !state->begin_sent)
-		WriteTransactionMarker(ctx, txn, Type("BEGIN"), false);
-	state->begin_sent = true;
-}
-
-void NoteSkippedChange(LogicalDecodingContext *ctx, PluginState *state)
-{
-	if (++state->changes_since_progress >= kChangesPerProgressUpdate) {
-		state->changes_since_progress = 0;
-		OutputPluginUpdateProgress(ctx, false);
-	}
-}
 
 void AppendHead(StringInfo out, PluginState *state, const RelInfo *info, ObjectType type, ReorderBufferTXN *txn)
 {
@@ -299,58 +204,6 @@ bool EmitTruncate(LogicalDecodingContext *ctx, PluginState *state, ReorderBuffer
 	AppendHead(out, state, info, Type("TRUNCATE"), txn);
 	AppendLiteral(out, ",\"errors\":null");
 	AppendTail(out, state, info, txn, lsn);
-	OutputPluginWrite(ctx, true);
-	return true;
-}
-
-// Message content as JSON when it is valid UTF-8 JSON, as a JSON string when it is other valid text, and as
-// a bytea-style "\\x..." hex string when it is not valid text at all.
-void AppendMessageContent(StringInfo out, const char *message, Size size)
-{
-	int len = static_cast<int>(size);
-	if (!pg_verifymbstr(message, len, true)) {
-		StringInfoData hex;
-		initStringInfo(&hex);
-		appendStringInfoString(&hex, "\\x");
-		static const char kHex[] = "0123456789abcdef";
-		for (Size i = 0; i < size; i++) {
-			unsigned char c = static_cast<unsigned char>(message[i]);
-			appendStringInfoChar(&hex, kHex[c >> 4]);
-			appendStringInfoChar(&hex, kHex[c & 0xF]);
-		}
-		AppendJsonString(out, hex.data, hex.len);
-		return;
-	}
-	JsonLexContext *lex = makeJsonLexContextCstringLen(const_cast<char *>(message), len, GetDatabaseEncoding(), false);
-	if (pg_parse_json(lex, &nullSemAction) == JSON_SUCCESS)
-		appendBinaryStringInfo(out, message, len);
-	else
-		AppendJsonString(out, message, size);
-}
-
-bool EmitMessage(LogicalDecodingContext *ctx, PluginState *state, ReorderBufferTXN *txn, XLogRecPtr lsn,
-				 bool transactional, const char *prefix, Size size, const char *message)
-{
-	if (!state->opts.include_messages || !format::IsWalcastMessagePrefix(prefix))
-		return false;
-	if (transactional)
-		EnsureBegin(ctx, state, txn);
-	OutputPluginPrepareWrite(ctx, true);
-	StringInfo out = ctx->out;
-	AppendLiteral(out, "{\"type\":\"MESSAGE\",\"prefix\":");
-	AppendJsonString(out, prefix);
-	appendStringInfoString(out, transactional ? ",\"transactional\":true" : ",\"transactional\":false");
-	AppendLiteral(out, ",\"content\":");
-	AppendMessageContent(out, message, size);
-	if (state->opts.include_lsn) {
-		AppendLiteral(out, ",\"lsn\":");
-		AppendLsn(out, lsn);
-	}
-	if (state->opts.include_xid && txn && TransactionIdIsValid(txn->xid)) {
-		AppendLiteral(out, ",\"xid\":");
-		AppendXid(out, txn->xid);
-	}
-	appendStringInfoChar(out, '}');
 	OutputPluginWrite(ctx, true);
 	return true;
 }

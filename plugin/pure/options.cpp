@@ -20,6 +20,10 @@ const OptionSpec kOptionSpecs[] = {
 	{"include-truncate", OptionKind::Bool, &DecodingOptions::include_truncate, nullptr, "emit TRUNCATE objects"},
 	{"include-columns", OptionKind::Bool, &DecodingOptions::include_columns, nullptr,
 	 "include the \"columns\" array (name and type of every column)"},
+	{"max-change-bytes", OptionKind::Bytes, nullptr, nullptr,
+	 "largest object for one change or message in bytes; a larger change is written without record/old_record and "
+	 "with errors [\"Error 413: Payload Too Large\"]",
+	 &DecodingOptions::max_change_bytes},
 };
 const size_t kOptionSpecCount = sizeof kOptionSpecs / sizeof kOptionSpecs[0];
 
@@ -117,6 +121,22 @@ bool ApplyOption(DecodingOptions &opts, std::string_view name, const char *value
 			return false;
 		}
 		opts.*(spec->text) = value;
+		return true;
+	}
+	case OptionKind::Bytes: {
+		size_t parsed = 0;
+		bool ok = value && *value;
+		for (const char *p = value; ok && *p; p++) {
+			ok = *p >= '0' && *p <= '9' && parsed <= DecodingOptions::kMaxMaxChangeBytes;
+			parsed = parsed * 10 + static_cast<size_t>(ok ? *p - '0' : 0);
+		}
+		if (!ok || parsed < DecodingOptions::kMinMaxChangeBytes || parsed > DecodingOptions::kMaxMaxChangeBytes) {
+			std::snprintf(error, sizeof error, "walcast option \"%s\" requires a byte count from %zu to %zu, got \"%.100s\"",
+						  spec->name, DecodingOptions::kMinMaxChangeBytes, DecodingOptions::kMaxMaxChangeBytes,
+						  value ? value : "");
+			return false;
+		}
+		opts.*(spec->bytes) = parsed;
 		return true;
 	}
 	}

@@ -18,9 +18,18 @@ struct DecodingOptions {
 	bool include_truncate = true;     // TRUNCATE objects
 	bool include_columns = true;      // the "columns" array
 	const char *publication = nullptr; // raw comma-separated publication list; nullptr = every table, every action
+	// "max-change-bytes": the largest object written for one change or message, in bytes as emitted. A larger
+	// one is written without its row images (Realtime's "Error 413: Payload Too Large"), never as an ERROR.
+	size_t max_change_bytes = kDefaultMaxChangeBytes;
+
+	static constexpr size_t kDefaultMaxChangeBytes = size_t{128} << 20;
+	// Bounds of max-change-bytes. The upper one keeps every object, with the growth of a conversion to UTF-8
+	// (at most 3 bytes per byte from any server encoding), well under PostgreSQL's 1 GB allocation limit.
+	static constexpr size_t kMinMaxChangeBytes = 1024;
+	static constexpr size_t kMaxMaxChangeBytes = size_t{256} << 20;
 };
 
-enum class OptionKind { Bool, NameList };
+enum class OptionKind { Bool, NameList, Bytes };
 
 struct OptionSpec {
 	const char *name;
@@ -28,6 +37,7 @@ struct OptionSpec {
 	bool DecodingOptions::*flag;        // for Bool
 	const char *DecodingOptions::*text; // for NameList
 	const char *description;
+	size_t DecodingOptions::*bytes = nullptr; // for Bytes: a decimal byte count within [kMin.., kMax..]
 };
 
 // All options, in documentation order.

@@ -70,6 +70,11 @@ class PgCluster:
             if _has_output_plugin_allowlist():
                 # This server build only lets listed libraries act as output plugins; walcast must be one.
                 f.write("output_plugin_libraries = 'pgoutput, test_decoding, wal2json, walcast'\n")
+            plugin_dir = os.environ.get("WALCAST_PLUGIN_DIR")
+            if plugin_dir:
+                # Load walcast.so from a build tree instead of the installed one (output plugins are found
+                # through dynamic_library_path), so several checkouts can be tested side by side.
+                f.write(f"dynamic_library_path = '{os.path.abspath(plugin_dir)}:$libdir'\n")
             f.write(self.extra_conf)
         return self
 

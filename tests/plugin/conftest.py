@@ -4,7 +4,8 @@ import os
 
 import pytest
 
-PKGLIBDIR = "/usr/lib/postgresql/15/lib"
+# WALCAST_PLUGIN_DIR points the test clusters at a build tree's walcast.so (see tests/harness/pgcluster.py).
+PKGLIBDIR = os.environ.get("WALCAST_PLUGIN_DIR") or "/usr/lib/postgresql/15/lib"
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -184,3 +184,20 @@ TEST(NameList, NamesLongerThanPostgresAllowsAreErrors)
 	std::string quoted_too_long = "\"" + too_long + "\"";
 	EXPECT_EQ(Names(quoted_too_long.c_str()), (std::vector<std::string>{"error: name longer than 63 bytes"}));
 }
+
+TEST(MaxChangeBytes, DefaultAndEdges)
+{
+	DecodingOptions opts;
+	char error[kErrorBufSize];
+	EXPECT_EQ(opts.max_change_bytes, size_t{128} << 20);
+	ASSERT_TRUE(ApplyOption(opts, "max-change-bytes", "1024", error)) << error;
+	EXPECT_EQ(opts.max_change_bytes, 1024u);
+	ASSERT_TRUE(ApplyOption(opts, "max-change-bytes", "268435456", error)) << error;
+	EXPECT_EQ(opts.max_change_bytes, size_t{256} << 20);
+	for (const char *bad : {"1023", "268435457", "", "12k", "-5", "99999999999999999999999999", " 2000"}) {
+		EXPECT_FALSE(ApplyOption(opts, "max-change-bytes", bad, error)) << bad;
+		EXPECT_NE(std::string(error).find("byte count from 1024 to 268435456"), std::string::npos) << error;
+	}
+	EXPECT_FALSE(ApplyOption(opts, "max-change-bytes", nullptr, error));
+	EXPECT_EQ(opts.max_change_bytes, size_t{256} << 20); // a rejected value changes nothing
+}
