@@ -155,7 +155,14 @@ void Hub::DispatchMessage(const WalEvent& event) {
 	if (!message) return;
 	const json::value* content = message->if_contains("content");
 	if (!content) content = message->if_contains("message");
-	if (!content) return;
+	if (!content) {
+		// The plugin leaves the content out of a message over its max-change-bytes and says so in "errors".
+		if (message->if_contains("errors"))
+			WALCAST_LOG(warn, "hub", "walcast message at " << FormatLsn(event.lsn)
+			                             << " arrived without its content (" << json::serialize(message->at("errors"))
+			                             << "); no broadcast sent");
+		return;
+	}
 	json::value parsed;
 	if (auto* text = content->if_string()) {
 		boost::system::error_code ec;

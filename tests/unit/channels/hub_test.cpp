@@ -363,6 +363,25 @@ TEST_F(HubTest, TruncateGoesOnlyToUnfilteredStarBindings) {
 	EXPECT_EQ(lm[0].event, "TRUNCATE");
 }
 
+// The plugin writes a change over its max-change-bytes without row images: filters cannot judge it, so only
+// unfiltered bindings receive it (as Realtime does with its 413 changes).
+TEST_F(HubTest, ChangeWithoutRowImagesGoesOnlyToUnfilteredBindings) {
+	const char* too_large = R"({"schema":"public","table":"users","commit_timestamp":"2025-11-19T00:22:40.877Z",
+		"type":"UPDATE","columns":[{"name":"id","type":"int8"},{"name":"name","type":"text"}],
+		"errors":["Error 413: Payload Too Large"]})";
+	TestClient c(hub, Serializer::V2);
+	auto ids = Join(c, "realtime:big", R"([{"event":"UPDATE","schema":"public","table":"users"},
+		{"event":"*","schema":"public","table":"users","filter":"id=eq.2"},
+		{"event":"*","schema":"public","table":"users","filter":"name=neq.x"}])");
+	c.Take();
+	hub.Dispatch(ChangeEvent(too_large));
+	auto msgs = c.Take();
+	ASSERT_EQ(msgs.size(), 1u);
+	EXPECT_EQ(Ids(msgs[0]), (std::vector<std::int64_t>{ids[0]}));
+	EXPECT_EQ(msgs[0].payload.at("data").at("errors"), json::parse(R"(["Error 413: Payload Too Large"])"));
+	EXPECT_FALSE(msgs[0].payload.at("data").as_object().contains("record"));
+}
+
 TEST_F(HubTest, LegacyTopicsGetBareChangesNamedByType) {
 	TestClient all(hub, Serializer::V1), schema(hub, Serializer::V1), filtered(hub, Serializer::V1);
 	all.Send(R"({"topic":"realtime:*","event":"phx_join","payload":{"user_token":"t"},"ref":"1","join_ref":"1"})");
@@ -679,6 +698,19 @@ TEST_F(HubTest, WalcastMessageBecomesBroadcast) {
 	ASSERT_EQ(msgs.size(), 1u);
 	EXPECT_EQ(msgs[0].event, "broadcast");
 	EXPECT_EQ(msgs[0].payload, json::parse(R"({"type":"broadcast","event":"fire","payload":{"level":3}})"));
+}
+
+TEST_F(HubTest, WalcastMessageWithoutContentSendsNothing) {
+	TestClient c(hub, Serializer::V2);
+	Join(c, "realtime:alerts", "[]");
+	c.Take();
+	WalEvent message;
+	message.kind = WalEventKind::Message;
+	message.json = std::make_shared<const std::string>(
+	    R"({"type":"MESSAGE","prefix":"walcast","transactional":true,"errors":["Error 413: Payload Too Large"]})");
+	message.data = std::make_shared<const json::value>(json::parse(*message.json));
+	hub.Dispatch(message);
+	EXPECT_TRUE(c.Take().empty());
 }
 
 TEST_F(HubTest, AccessTokenAndUnknownEventsGetNoReply) {
