@@ -14,6 +14,11 @@ namespace {
 
 constexpr std::size_t kExcerptChars = 160;
 
+// Boost.JSON refuses documents nested deeper than 32 by default, which a jsonb column value passes easily: such
+// a change would be skipped for every subscriber. The parser keeps its own stack, so a high limit costs nothing
+// until used; it stays finite because destroying a parsed value recurses once per level.
+constexpr std::size_t kMaxPluginJsonDepth = 4096;
+
 bool IsChangeType(std::string_view type) {
 	return type == "INSERT" || type == "UPDATE" || type == "DELETE" || type == "TRUNCATE";
 }
@@ -49,7 +54,9 @@ void Classifier::Reject(Lsn data_start, std::string_view payload, std::string_vi
 
 std::optional<WalEvent> Classifier::Classify(Lsn data_start, std::string_view payload) {
 	boost::system::error_code ec;
-	boost::json::value parsed = boost::json::parse(payload, ec);
+	boost::json::parse_options options;
+	options.max_depth = kMaxPluginJsonDepth;
+	boost::json::value parsed = boost::json::parse(payload, ec, {}, options);
 	if (ec) {
 		Reject(data_start, payload, "invalid JSON (" + ec.message() + ")");
 		return std::nullopt;

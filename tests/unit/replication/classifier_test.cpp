@@ -37,6 +37,20 @@ TEST(Classifier, TransactionGivesChangesTheCommitLsn) {
 	EXPECT_EQ(c.Rejected(), 0u);
 }
 
+TEST(Classifier, DeeplyNestedValuesAreNotRejected) {
+	// A jsonb column 2,000 levels deep: Boost.JSON's default depth limit (32) would have dropped the change.
+	std::string deep = std::string(2000, '[') + std::string(2000, ']');
+	std::string insert = R"({"schema":"public","table":"t","type":"INSERT","record":{"j":)" + deep + "}}";
+	Classifier c;
+	auto change = c.Classify(0x110, insert);
+	ASSERT_TRUE(change);
+	EXPECT_EQ(change->kind, WalEventKind::Change);
+	std::string too_deep = R"({"schema":"public","table":"t","type":"INSERT","record":{"j":)" +
+	                       std::string(5000, '[') + std::string(5000, ']') + "}}";
+	EXPECT_FALSE(c.Classify(0x120, too_deep)) << "past the limit a change is skipped with a log line, not a crash";
+	EXPECT_EQ(c.Rejected(), 1u);
+}
+
 TEST(Classifier, AllChangeTypesAreChanges) {
 	Classifier c;
 	c.Classify(1, kBegin);
