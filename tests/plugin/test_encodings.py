@@ -156,26 +156,27 @@ def test_sql_over_a_replication_connection_stays_in_the_database_encoding(cluste
 
 def test_euc_jp_streams_utf8(cluster, encoded_db):
     db = encoded_db("EUC_JP")
-    # Over 64 KB of two-byte characters after one odd ASCII byte: the conversion's chunk boundaries fall inside
-    # characters, which must be carried over whole, never replaced.
-    long_value = "日a" + "本" * 40000
+    # Over 64 KB of two-byte characters, once shifted by an ASCII byte: in one of the two rows the conversion's
+    # 64 KB chunk boundary falls inside a character, which must be carried over whole, never replaced.
+    long_values = ["日a" + "本" * 40000, "日" + "本" * 40000]
     with cluster.connect(db, client_encoding="UTF8") as conn:
         conn.execute("CREATE TABLE 表 (列 text, id int PRIMARY KEY)")
         slot = new_slot(conn)
         conn.execute("INSERT INTO 表 VALUES ('日本語テキスト', 1)")
-        conn.execute("INSERT INTO 表 VALUES (%s, 2)", (long_value,))
+        conn.execute("INSERT INTO 表 VALUES (%s, 2), (%s, 3)", long_values)
         conn.execute("SELECT pg_logical_emit_message(true, 'walcast', %s)", ('{"キー": ["値", 1]}',))
         conn.execute("SELECT pg_logical_emit_message(true, 'walcast:部屋', 'テキスト')")
         expected = [
             ("INSERT", "表", {"列": "日本語テキスト", "id": 1}),
-            ("INSERT", "表", {"列": long_value, "id": 2}),
+            ("INSERT", "表", {"列": long_values[0], "id": 2}),
+            ("INSERT", "表", {"列": long_values[1], "id": 3}),
             ("MESSAGE", {"キー": ["値", 1]}),
             ("MESSAGE", "テキスト"),
         ]
         assert essentials(sql_rows(conn, slot)) == expected
         streamed = streamed_rows(stream(cluster, db, slot, end_lsn(conn)))
         assert essentials(streamed) == expected
-        assert streamed[3]["prefix"] == "walcast:部屋"
+        assert streamed[4]["prefix"] == "walcast:部屋"
 
 
 def test_character_without_unicode_equivalent_is_replaced_not_an_error(cluster, encoded_db):
