@@ -15,6 +15,9 @@ namespace walcast {
 
 namespace {
 
+static_assert(DecodingOptions::kMaxMaxMessageDepth <= json::kMaxCheckDepth,
+			  "max-message-depth must stay within what the checker follows");
+
 // pg_logical_emit_message is executable by every role, so its content is hostile input: it is never parsed
 // with PostgreSQL's recursive JSON parser, and its size is known before anything is written.
 message::Form ChooseForm(const PluginState *state, const char *message, Size size)
