@@ -3,6 +3,7 @@ anything into a walcast message: it must never wedge the slot (an ERROR that rep
 backend, or make a row that is not one line of valid JSON. Each test plays a role with no privileges at all, and
 then checks that the next ordinary change still decodes."""
 import json
+import subprocess
 import uuid
 
 import pytest
@@ -228,3 +229,22 @@ def test_prefix_longer_than_the_limit_is_skipped_with_a_warning(cluster, conn, m
     rows = ordinary_change_follows(cluster, conn, slot, table, max_change_bytes=1024)
     assert [(r["prefix"], r["content"]) for r in rows] == [("walcast:room", "kept")]
     assert any("its prefix is longer than max-change-bytes (1024)" in n for n in notices), notices
+
+
+def test_hostile_messages_over_the_replication_protocol(cluster, db, conn, mallory, table):
+    """The gateway reads through a walsender: the same messages stream as valid one-line JSON, and the stream
+    goes on to the next change."""
+    conn.execute("SELECT pg_create_logical_replication_slot('hostile_ws', 'walcast')")
+    emit(mallory, "[" * 200000)
+    emit(mallory, '{"a":"\\u0000"}')
+    emit(mallory, "\x01" * 60000)  # escapes to 360,002 bytes
+    conn.execute(f"INSERT INTO {table} VALUES (1)")
+    endpos = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0]
+    result = subprocess.run(
+        ["/usr/lib/postgresql/15/bin/pg_recvlogical", "-d", cluster.conninfo(db), "--slot", "hostile_ws", "--start",
+         "--no-loop", "-f", "-", "-E", endpos, "-o", "max-change-bytes=300000"], capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    rows = strict_rows(result.stdout.decode("utf-8").splitlines())
+    assert [r.get("content", r.get("errors")) for r in rows[:3]] == ["[" * 200000, '{"a":"\\u0000"}', TOO_LARGE]
+    assert rows[-1]["record"] == {"id": 1}
+    assert cluster.crash_lines() == []
