@@ -3,6 +3,7 @@
 #include "decoder.hpp"
 
 #include "emit.hpp"
+#include "encoding.hpp"
 #include "json_out.hpp"
 #include "messages.hpp"
 #include "publications.hpp"
@@ -160,7 +161,7 @@ bool EmitChange(LogicalDecodingContext *ctx, PluginState *state, ReorderBufferTX
 	initStringInfo(&unchanged);
 
 	EnsureBegin(ctx, state, txn);
-	OutputPluginPrepareWrite(ctx, true);
+	int start = BeginObject(ctx, true);
 	StringInfo out = ctx->out;
 	AppendHead(out, state, info, type, txn);
 	if (!is_delete) {
@@ -186,7 +187,9 @@ bool EmitChange(LogicalDecodingContext *ctx, PluginState *state, ReorderBufferTX
 		appendStringInfoChar(out, ']');
 	}
 	AppendTail(out, state, info, txn, change->lsn);
-	OutputPluginWrite(ctx, true);
+	if (!EndObject(ctx, state, start, true)) {
+		// TODO(lead): 413 rewrite
+	}
 	return true;
 }
 
@@ -199,12 +202,14 @@ bool EmitTruncate(LogicalDecodingContext *ctx, PluginState *state, ReorderBuffer
 	if (!info->pub_truncate)
 		return false;
 	EnsureBegin(ctx, state, txn);
-	OutputPluginPrepareWrite(ctx, true);
+	int start = BeginObject(ctx, true);
 	StringInfo out = ctx->out;
 	AppendHead(out, state, info, Type("TRUNCATE"), txn);
 	AppendLiteral(out, ",\"errors\":null");
 	AppendTail(out, state, info, txn, lsn);
-	OutputPluginWrite(ctx, true);
+	if (!EndObject(ctx, state, start, true)) {
+		// TODO(lead): 413 rewrite
+	}
 	return true;
 }
 
@@ -230,6 +235,7 @@ void Startup_Cpp(LogicalDecodingContext *ctx, OutputPluginOptions *opt, bool is_
 		if (!ApplyOption(state->opts, elem->defname, value, error))
 			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s", error)));
 	}
+	SetUpOutputEncoding(ctx, state, is_init);
 	if (!is_init)
 		SetUpPublicationFilter(state);
 	InitRelationCache(state);

@@ -1,5 +1,6 @@
 #include "emit.hpp"
 
+#include "encoding.hpp"
 #include "json_out.hpp"
 #include "pure/format.hpp"
 
@@ -51,7 +52,7 @@ void AppendTimestamp(StringInfo out, PluginState *state, TimestampTz ts)
 // exact shape. commit_lsn is the end of the commit record, already known when the transaction is replayed.
 void WriteTransactionMarker(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, ObjectType type, bool last)
 {
-	OutputPluginPrepareWrite(ctx, last);
+	int start = BeginObject(ctx, last);
 	StringInfo out = ctx->out;
 	AppendLiteral(out, "{\"type\":\"");
 	appendBinaryStringInfo(out, type.name, type.len);
@@ -62,7 +63,8 @@ void WriteTransactionMarker(LogicalDecodingContext *ctx, ReorderBufferTXN *txn, 
 	AppendLiteral(out, ",\"commit_timestamp\":");
 	AppendTimestamp(out, StateOf(ctx), txn->xact_time.commit_time);
 	appendStringInfoChar(out, '}');
-	OutputPluginWrite(ctx, last);
+	// Always written: a marker is ASCII and about 120 bytes, far below the smallest max-change-bytes (1024).
+	EndObject(ctx, StateOf(ctx), start, last);
 }
 
 // BEGIN is written lazily, just before the first object of the transaction, so a transaction whose changes

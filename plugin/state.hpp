@@ -14,8 +14,19 @@ struct PublicationInfo {
 	PublicationActions actions;
 };
 
+// How each written object reaches UTF-8 (set up once at startup by SetUpOutputEncoding, encoding.cpp).
+enum class OutputConversion : unsigned char {
+	None,            // UTF8 database, or the SQL functions (their text stays in the database encoding)
+	EscapeHighBytes, // SQL_ASCII over the replication protocol: each byte >= 0x80 becomes \u00XX
+	Convert,         // another encoding over the replication protocol: its default conversion to UTF8
+};
+
 struct PluginState {
 	DecodingOptions opts;
+
+	OutputConversion conversion;
+	int db_encoding;
+	FmgrInfo *to_utf8; // the pg_catalog conversion function, when conversion == Convert
 
 	// Reset at the single exit point of every callback, so per-change memory never accumulates.
 	MemoryContext change_ctx;

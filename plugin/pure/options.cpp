@@ -24,6 +24,10 @@ const OptionSpec kOptionSpecs[] = {
 	 "largest object for one change or message in bytes; a larger change is written without record/old_record and "
 	 "with errors [\"Error 413: Payload Too Large\"]",
 	 &DecodingOptions::max_change_bytes},
+	{"max-message-depth", OptionKind::Depth, nullptr, nullptr,
+	 "deepest nesting of arrays/objects for which MESSAGE content is embedded as JSON (default 31); deeper content "
+	 "is written as a JSON string",
+	 nullptr, &DecodingOptions::max_message_depth},
 };
 const size_t kOptionSpecCount = sizeof kOptionSpecs / sizeof kOptionSpecs[0];
 
@@ -45,6 +49,23 @@ bool IsCaseInsensitivePrefixOf(std::string_view value, const char *word)
 	for (size_t i = 0; i < value.size(); i++)
 		if (std::tolower(static_cast<unsigned char>(value[i])) != word[i])
 			return false;
+	return true;
+}
+
+// A plain decimal number (digits only, no sign or spaces) of at most `max`.
+bool ParseBoundedDecimal(const char *value, size_t max, size_t *out)
+{
+	if (!value || !*value)
+		return false;
+	size_t parsed = 0;
+	for (const char *p = value; *p; p++) {
+		if (*p < '0' || *p > '9' || parsed > max)
+			return false;
+		parsed = parsed * 10 + static_cast<size_t>(*p - '0');
+	}
+	if (parsed > max)
+		return false;
+	*out = parsed;
 	return true;
 }
 
@@ -137,6 +158,18 @@ bool ApplyOption(DecodingOptions &opts, std::string_view name, const char *value
 			return false;
 		}
 		opts.*(spec->bytes) = parsed;
+		return true;
+	}
+	case OptionKind::Depth: {
+		size_t parsed = 0;
+		if (!ParseBoundedDecimal(value, DecodingOptions::kMaxMaxMessageDepth, &parsed) ||
+			parsed < DecodingOptions::kMinMaxMessageDepth) {
+			std::snprintf(error, sizeof error, "walcast option \"%s\" requires a depth from %zu to %zu, got \"%.100s\"",
+						  spec->name, DecodingOptions::kMinMaxMessageDepth, DecodingOptions::kMaxMaxMessageDepth,
+						  value ? value : "");
+			return false;
+		}
+		opts.*(spec->depth) = parsed;
 		return true;
 	}
 	}

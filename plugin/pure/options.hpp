@@ -21,15 +21,23 @@ struct DecodingOptions {
 	// "max-change-bytes": the largest object written for one change or message, in bytes as emitted. A larger
 	// one is written without its row images (Realtime's "Error 413: Payload Too Large"), never as an ERROR.
 	size_t max_change_bytes = kDefaultMaxChangeBytes;
+	// "max-message-depth": the deepest nesting of arrays and objects with which a MESSAGE's content is embedded as
+	// JSON; deeper content is written as a JSON string of its text. The default keeps the whole MESSAGE object
+	// (one level more) within 32 levels, the default depth limit of Boost.JSON, which the gateway parses with.
+	size_t max_message_depth = kDefaultMaxMessageDepth;
 
 	static constexpr size_t kDefaultMaxChangeBytes = size_t{128} << 20;
 	// Bounds of max-change-bytes. The upper one keeps every object, with the growth of a conversion to UTF-8
 	// (at most 3 bytes per byte from any server encoding), well under PostgreSQL's 1 GB allocation limit.
 	static constexpr size_t kMinMaxChangeBytes = 1024;
 	static constexpr size_t kMaxMaxChangeBytes = size_t{256} << 20;
+	static constexpr size_t kDefaultMaxMessageDepth = 31;
+	// 0 embeds only scalars; the upper bound is how deep the message checker follows (json::kMaxCheckDepth).
+	static constexpr size_t kMinMaxMessageDepth = 0;
+	static constexpr size_t kMaxMaxMessageDepth = 1000;
 };
 
-enum class OptionKind { Bool, NameList, Bytes };
+enum class OptionKind { Bool, NameList, Bytes, Depth };
 
 struct OptionSpec {
 	const char *name;
@@ -38,6 +46,7 @@ struct OptionSpec {
 	const char *DecodingOptions::*text; // for NameList
 	const char *description;
 	size_t DecodingOptions::*bytes = nullptr; // for Bytes: a decimal byte count within [kMin.., kMax..]
+	size_t DecodingOptions::*depth = nullptr; // for Depth: a decimal nesting depth within [kMin.., kMax..]
 };
 
 // All options, in documentation order.

@@ -201,3 +201,20 @@ TEST(MaxChangeBytes, DefaultAndEdges)
 	EXPECT_FALSE(ApplyOption(opts, "max-change-bytes", nullptr, error));
 	EXPECT_EQ(opts.max_change_bytes, size_t{256} << 20); // a rejected value changes nothing
 }
+
+TEST(MaxMessageDepth, DefaultAndEdges)
+{
+	DecodingOptions opts;
+	char error[kErrorBufSize];
+	EXPECT_EQ(opts.max_message_depth, 31u);
+	ASSERT_TRUE(ApplyOption(opts, "max-message-depth", "0", error)) << error;
+	EXPECT_EQ(opts.max_message_depth, 0u);
+	ASSERT_TRUE(ApplyOption(opts, "max-message-depth", "1000", error)) << error;
+	EXPECT_EQ(opts.max_message_depth, 1000u);
+	for (const char *bad : {"1001", "", "-1", "3x", " 5", "99999999999999999999999999", "+4"}) {
+		EXPECT_FALSE(ApplyOption(opts, "max-message-depth", bad, error)) << bad;
+		EXPECT_NE(std::string(error).find("requires a depth from 0 to 1000"), std::string::npos) << error;
+	}
+	EXPECT_FALSE(ApplyOption(opts, "max-message-depth", nullptr, error));
+	EXPECT_EQ(opts.max_message_depth, 1000u); // a rejected value changes nothing
+}
