@@ -22,8 +22,8 @@ struct DecodingOptions {
 	// one is written without its row images (Realtime's "Error 413: Payload Too Large"), never as an ERROR.
 	size_t max_change_bytes = kDefaultMaxChangeBytes;
 	// "max-message-depth": the deepest nesting of arrays and objects with which a MESSAGE's content is embedded as
-	// JSON; deeper content is written as a JSON string of its text. The default keeps the whole MESSAGE object
-	// (one level more) within 32 levels, the default depth limit of Boost.JSON, which the gateway parses with.
+	// JSON; deeper content is written as a JSON string of its text. Any setting keeps the MESSAGE object well
+	// within the depth the gateway parses (4096 levels, replication/classifier.cpp).
 	size_t max_message_depth = kDefaultMaxMessageDepth;
 
 	static constexpr size_t kDefaultMaxChangeBytes = size_t{128} << 20;
@@ -31,7 +31,7 @@ struct DecodingOptions {
 	// (at most 3 bytes per byte from any server encoding), well under PostgreSQL's 1 GB allocation limit.
 	static constexpr size_t kMinMaxChangeBytes = 1024;
 	static constexpr size_t kMaxMaxChangeBytes = size_t{256} << 20;
-	static constexpr size_t kDefaultMaxMessageDepth = 31;
+	static constexpr size_t kDefaultMaxMessageDepth = 512;
 	// 0 embeds only scalars; the upper bound is how deep the message checker follows (json::kMaxCheckDepth).
 	static constexpr size_t kMinMaxMessageDepth = 0;
 	static constexpr size_t kMaxMaxMessageDepth = 1000;

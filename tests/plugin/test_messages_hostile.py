@@ -83,21 +83,20 @@ def nested(depth):
 
 def test_depth_limit_edges(cluster, conn, mallory, table):
     slot = Slot(conn)
-    for content in [nested(31), nested(32), '{"a":' * 31 + "1" + "}" * 31, '{"a":' * 32 + "1" + "}" * 32]:
+    for content in [nested(512), nested(513), '{"a":' * 512 + "1" + "}" * 512, '{"a":' * 513 + "1" + "}" * 513]:
         emit(mallory, content)
     rows = ordinary_change_follows(cluster, conn, slot, table, consume=False)
     contents = [r["content"] for r in rows]
-    assert contents[0] == json.loads(nested(31)), "31 levels (the default max-message-depth) are JSON"
-    assert contents[1] == nested(32), "32 levels are delivered as the text"
+    assert contents[0] == json.loads(nested(512)), "512 levels (the default max-message-depth) are JSON"
+    assert contents[1] == nested(513), "513 levels are delivered as the text"
     assert isinstance(contents[2], dict)
     assert isinstance(contents[3], str)
-    # The gateway parses whole objects with Boost.JSON's default depth limit of 32; the default keeps every
-    # MESSAGE object within it (the object itself is one level).
-    assert max(_depth(r) for r in rows) == 32
+    # The MESSAGE object is one level around its content.
+    assert max(_depth(r) for r in rows) == 513
 
     by_option = strict_rows(slot.raw(consume=False, max_message_depth=0))
     assert [type(r["content"]) for r in by_option[:4]] == [str] * 4
-    by_option = strict_rows(slot.raw(consume=False, max_message_depth=32))
+    by_option = strict_rows(slot.raw(consume=False, max_message_depth=513))
     assert [type(r["content"]) for r in by_option[:4]] == [list, list, dict, dict]
     slot.raw()
     emit(mallory, nested(1000))

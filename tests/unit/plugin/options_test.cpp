@@ -206,7 +206,7 @@ TEST(MaxMessageDepth, DefaultAndEdges)
 {
 	DecodingOptions opts;
 	char error[kErrorBufSize];
-	EXPECT_EQ(opts.max_message_depth, 31u);
+	EXPECT_EQ(opts.max_message_depth, 512u);
 	ASSERT_TRUE(ApplyOption(opts, "max-message-depth", "0", error)) << error;
 	EXPECT_EQ(opts.max_message_depth, 0u);
 	ASSERT_TRUE(ApplyOption(opts, "max-message-depth", "1000", error)) << error;
