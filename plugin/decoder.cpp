@@ -55,7 +55,7 @@ struct Tuple {
 };
 
 // The row in the layout of the relation the change is published as (publications.hpp).
-bool Deform(const RelInfo *info, Relation rel, ReorderBufferTupleBuf *buf, Tuple *out)
+pg_attribute_always_inline bool Deform(const RelInfo *info, Relation rel, ReorderBufferTupleBuf *buf, Tuple *out)
 {
 	return buf && DeformPublished(info, rel, &buf->tuple, &out->values, &out->nulls);
 }

@@ -356,35 +356,26 @@ void ComputePublication(PluginState *state, Relation rel, RelInfo *info)
 	info->pub_building = false;
 }
 
-bool DeformPublished(const RelInfo *info, Relation rel, HeapTuple tuple, Datum **values, bool **nulls)
+// A row stored before ALTER TABLE ADD COLUMN ... DEFAULT lacks the column; its value is the default. An old row
+// logged whole for REPLICA IDENTITY FULL is such a stored row, and row filters must see what PostgreSQL sees.
+void FillMissingColumns(HeapTuple tuple, TupleDesc desc, Datum *values, bool *nulls)
 {
-	if (!tuple)
-		return false;
-	TupleDesc desc = RelationGetDescr(rel);
-	auto *v = static_cast<Datum *>(palloc(sizeof(Datum) * Max(desc->natts, 1)));
-	auto *n = static_cast<bool *>(palloc(sizeof(bool) * Max(desc->natts, 1)));
-	heap_deform_tuple(tuple, desc, v, n);
-	// A row stored before ALTER TABLE ADD COLUMN ... DEFAULT lacks the column; its value is the default, as
-	// PostgreSQL reads it (an old row logged whole for REPLICA IDENTITY FULL is such a stored row).
 	for (int i = HeapTupleHeaderGetNatts(tuple->t_data); i < desc->natts; i++)
-		v[i] = getmissingattr(desc, i + 1, &n[i]);
+		values[i] = getmissingattr(desc, i + 1, &nulls[i]);
+}
 
-	const AttrMap *map = info->attrmap;
-	if (map) {
-		auto *mv = static_cast<Datum *>(palloc(sizeof(Datum) * Max(map->maplen, 1)));
-		auto *mn = static_cast<bool *>(palloc(sizeof(bool) * Max(map->maplen, 1)));
-		for (int i = 0; i < map->maplen; i++) {
-			AttrNumber from = map->attnums[i];
-			bool present = from > 0 && from <= desc->natts;
-			mv[i] = present ? v[from - 1] : Datum(0);
-			mn[i] = present ? n[from - 1] : true;
-		}
-		v = mv;
-		n = mn;
+void MapToPublished(const AttrMap *map, int natts, Datum **values, bool **nulls)
+{
+	auto *v = static_cast<Datum *>(palloc(sizeof(Datum) * Max(map->maplen, 1)));
+	auto *n = static_cast<bool *>(palloc(sizeof(bool) * Max(map->maplen, 1)));
+	for (int i = 0; i < map->maplen; i++) {
+		AttrNumber from = map->attnums[i];
+		bool present = from > 0 && from <= natts;
+		v[i] = present ? (*values)[from - 1] : Datum(0);
+		n[i] = present ? (*nulls)[from - 1] : true;
 	}
 	*values = v;
 	*nulls = n;
-	return true;
 }
 
 } // namespace walcast

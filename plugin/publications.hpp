@@ -40,9 +40,29 @@ inline bool ActionPublished(const RelInfo *info, ReorderBufferChangeType action)
 	}
 }
 
+// Fills the columns a stored row lacks (added later with a DEFAULT) with their values, as PostgreSQL reads them.
+void FillMissingColumns(HeapTuple tuple, TupleDesc desc, Datum *values, bool *nulls);
+
+// Rearranges a row of the decoded table into the row type of the relation it is published as.
+void MapToPublished(const AttrMap *map, int natts, Datum **values, bool **nulls);
+
 // Deforms a tuple of the decoded relation `rel` into arrays (palloc'd in the current memory context) in the
 // row type `info` publishes: rel's own, or with publish_via_partition_root the ancestor's, matched by column
-// name. Returns false when there is no tuple.
-bool DeformPublished(const RelInfo *info, Relation rel, HeapTuple tuple, Datum **values, bool **nulls);
+// name. Returns false when there is no tuple. Inline: it runs for every row image.
+pg_attribute_always_inline bool DeformPublished(const RelInfo *info, Relation rel, HeapTuple tuple,
+															 Datum **values, bool **nulls)
+{
+	if (!tuple)
+		return false;
+	TupleDesc desc = RelationGetDescr(rel);
+	*values = static_cast<Datum *>(palloc(sizeof(Datum) * desc->natts));
+	*nulls = static_cast<bool *>(palloc(sizeof(bool) * desc->natts));
+	heap_deform_tuple(tuple, desc, *values, *nulls);
+	if (unlikely(HeapTupleHeaderGetNatts(tuple->t_data) < desc->natts))
+		FillMissingColumns(tuple, desc, *values, *nulls);
+	if (unlikely(info->attrmap != nullptr))
+		MapToPublished(info->attrmap, desc->natts, values, nulls);
+	return true;
+}
 
 } // namespace walcast

@@ -247,9 +247,10 @@ void FreeRendering(RelInfo *info)
 	info->type_hashes = nullptr;
 }
 
-bool RenderingCurrent(const RelInfo *info)
+// Whether the rendering shows the relation and columns the (just recomputed) publication part publishes.
+bool RenderingMatchesPublication(const RelInfo *info)
 {
-	return info->valid && !info->building && info->mcxt && info->built_relid == info->publish_as_relid &&
+	return info->mcxt && info->built_relid == info->publish_as_relid &&
 		   info->built_column_list == info->column_list && bms_equal(info->built_columns, info->columns);
 }
 
@@ -264,6 +265,7 @@ void Build(PluginState *state, RelInfo *info, Relation source)
 			// ComputePublication opened it a moment ago; should it be gone now, publish nothing rather than
 			// the partition under its own name.
 			info->pub_insert = info->pub_update = info->pub_delete = info->pub_truncate = false;
+			info->pub_valid = false; // decided again on the next change
 			return;
 		}
 	}
@@ -413,15 +415,18 @@ RelInfo *GetRelInfo(PluginState *state, Relation rel)
 		memset(reinterpret_cast<char *>(info) + sizeof(Oid), 0, sizeof(RelInfo) - sizeof(Oid));
 	}
 	// Membership first: a table no named publication publishes keeps a bare entry, never a rendering.
-	if (!info->pub_valid || info->pub_building)
+	if (!info->pub_valid || info->pub_building) {
 		ComputePublication(state, rel, info);
-	if (!info->pub_insert && !info->pub_update && !info->pub_delete && !info->pub_truncate) {
-		if (info->mcxt)
+		if (!info->pub_insert && !info->pub_update && !info->pub_delete && !info->pub_truncate)
 			FreeRendering(info);
-		return info;
+		else if (!RenderingMatchesPublication(info))
+			info->valid = false;
 	}
-	if (!RenderingCurrent(info))
+	if (!info->valid || info->building) {
+		if (!info->pub_insert && !info->pub_update && !info->pub_delete && !info->pub_truncate)
+			return info;
 		Build(state, info, rel);
+	}
 	return info;
 }
 
