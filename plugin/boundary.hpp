@@ -8,6 +8,10 @@
 
 #include "pg.hpp"
 
+extern "C" {
+#include "miscadmin.h"
+}
+
 #include <cstring>
 #include <exception>
 
@@ -48,6 +52,10 @@ struct CaughtError {
 inline bool CallCatchingError(void (*fn)(void *), void *arg, CaughtError *caught)
 {
 	MemoryContext caller = CurrentMemoryContext;
+	// errfinish zeroes the interrupt holdoff counts before it jumps; the caller's must hold again afterwards, or
+	// its RESUME_INTERRUPTS would wrap them around and leave the backend deaf to cancel and terminate.
+	uint32 holdoff = InterruptHoldoffCount;
+	uint32 cancel_holdoff = QueryCancelHoldoffCount;
 	volatile bool ok = true;
 	PG_TRY();
 	{
@@ -56,6 +64,8 @@ inline bool CallCatchingError(void (*fn)(void *), void *arg, CaughtError *caught
 	PG_CATCH();
 	{
 		MemoryContextSwitchTo(caller);
+		InterruptHoldoffCount = holdoff;
+		QueryCancelHoldoffCount = cancel_holdoff;
 		ErrorData *edata = CopyErrorData();
 		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_OPERATOR_INTERVENTION) {
 			FreeErrorData(edata);

@@ -30,15 +30,15 @@ def _items(row):
 
 
 def from_pgoutput(changes):
-    """pgoutput's changes in walcast's terms. A replica identity key ('K') carries nulls for the other columns,
-    which walcast leaves out; an UPDATE that logged no old row (key unchanged) is given the key from the new row,
+    """pgoutput's changes in walcast's terms. A replica identity key ('K') carries nulls for the columns that were
+    not logged, which walcast leaves out (key columns are never null); an UPDATE that logged no old row (key unchanged) is given the key from the new row,
     as walcast's old_record does; an unchanged TOASTed value ('u') is taken from the old row when the old row has
     it, as walcast does, and left out otherwise (walcast names it in unchanged_toast)."""
     out = []
     for c in changes:
         old = None
         if c.old is not None:
-            old = {k: v for k, v in c.old.items() if c.old_kind == "O" or k in c.key_columns}
+            old = {k: v for k, v in c.old.items() if c.old_kind == "O" or v is not None}
         new = None
         if c.new is not None:
             new = {}
@@ -353,6 +353,31 @@ def test_partition_published_through_the_topmost_ancestor_of_all_publications(co
     assert seen(rows) == [("m11", "INSERT", {"v": "a", "k": 1, "id": 1}, None)]
 
 
+def test_partition_root_with_dropped_columns_and_replica_identity_full(conn, both):
+    """Dropped columns leave holes in both row types at different places; rows are matched by name. The
+    partition's own REPLICA IDENTITY FULL decides the old row (pgoutput sends that whole row too, flagged as the
+    root's key)."""
+    run(conn,
+        "CREATE TABLE m (gone1 int, id int NOT NULL, k int NOT NULL, gone2 text, v text, PRIMARY KEY (id, k))"
+        " PARTITION BY LIST (k)",
+        "ALTER TABLE m DROP COLUMN gone1",
+        "CREATE TABLE m1 (x int, v text, k int NOT NULL, id int NOT NULL, gone2 text)",
+        "ALTER TABLE m1 DROP COLUMN x",
+        "ALTER TABLE m ATTACH PARTITION m1 FOR VALUES IN (1)",
+        "ALTER TABLE m DROP COLUMN gone2",
+        "ALTER TABLE m1 REPLICA IDENTITY FULL",
+        "CREATE PUBLICATION p FOR TABLE m WITH (publish_via_partition_root = true)")
+    run(conn,
+        "INSERT INTO m VALUES (1, 1, 'a')",
+        "UPDATE m SET v = 'b'",
+        "DELETE FROM m")
+    rows = both.compare("p")
+    assert seen(rows) == [
+        ("m", "INSERT", {"id": 1, "k": 1, "v": "a"}, None),
+        ("m", "UPDATE", {"id": 1, "k": 1, "v": "b"}, {"id": 1, "k": 1, "v": "a"}),
+        ("m", "DELETE", None, {"id": 1, "k": 1, "v": "b"})]
+
+
 def test_renaming_the_root_renames_published_partition_changes(conn, slot):
     """A partition's changes published as the root carry the root's name at that point of the stream. (pgoutput
     names relations by OID and does not send a renamed root again, so there is nothing to compare here.)"""
@@ -399,6 +424,20 @@ def test_row_filter_that_raises_skips_the_row_and_decoding_goes_on(conn, both, c
     both.walcast.changes(publication="p")
     run(conn, "INSERT INTO t VALUES (5, 1)")
     assert [r["record"]["id"] for r in both.walcast.changes(publication="p")] == [5]
+
+
+def test_constant_row_filter_that_raises(conn, both, cluster):
+    """A filter whose constant part raises. pgoutput folds it when it loads the filter and fails there on every
+    retry; walcast evaluates it per row, so each row fails the filter and the stream goes on."""
+    run(conn,
+        "CREATE TABLE t (id int PRIMARY KEY)",
+        "CREATE TABLE u (id int PRIMARY KEY)",
+        "CREATE PUBLICATION p FOR TABLE t WHERE (1 / 0 = 1 OR id < 0), u")
+    run(conn, "INSERT INTO t VALUES (1), (-1)", "INSERT INTO u VALUES (1)")
+    with pytest.raises(psycopg.errors.DivisionByZero):
+        both.pgoutput("p")
+    assert [(r["table"], r["record"]) for r in both.walcast_rows("p")] == [("u", {"id": 1})]
+    assert "row filter of publication p on table public.t failed: division by zero" in cluster.log_text()
 
 
 def test_row_filter_that_raises_on_every_row_logs_a_bounded_number_of_warnings(conn, both, cluster):
