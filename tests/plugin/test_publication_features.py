@@ -95,6 +95,17 @@ def seen(rows):
     return [(r["table"], r["type"], r.get("record"), r.get("old_record")) for r in rows]
 
 
+def test_tables_postgresql_never_publishes(conn, both):
+    """FOR ALL TABLES leaves out tables created with the system (information_schema's), as pgoutput does."""
+    run(conn,
+        "CREATE TABLE t (id int PRIMARY KEY)",
+        "CREATE PUBLICATION p FOR ALL TABLES")
+    run(conn,
+        "INSERT INTO information_schema.sql_parts VALUES ('walcast', 'test', 'NO', NULL, NULL)",
+        "INSERT INTO t VALUES (1)")
+    assert [r["table"] for r in both.compare("p")] == ["t"]
+
+
 # --- row filters -------------------------------------------------------------------------------------------------
 
 def test_row_filter_with_default_identity(conn, both):
