@@ -8,6 +8,7 @@
 #include "messages.hpp"
 #include "publications.hpp"
 #include "relcache.hpp"
+#include "row_filter.hpp"
 #include "state.hpp"
 #include "values.hpp"
 
@@ -54,14 +55,10 @@ struct Tuple {
 	bool *nulls;
 };
 
-bool Deform(HeapTuple tuple, TupleDesc desc, Tuple *out)
+// The row in the layout of the relation the change is published as (publications.hpp).
+pg_attribute_always_inline bool Deform(const RelInfo *info, Relation rel, ReorderBufferTupleBuf *buf, Tuple *out)
 {
-	if (!tuple)
-		return false;
-	out->values = static_cast<Datum *>(palloc(sizeof(Datum) * desc->natts));
-	out->nulls = static_cast<bool *>(palloc(sizeof(bool) * desc->natts));
-	heap_deform_tuple(tuple, desc, out->values, out->nulls);
-	return true;
+	return buf && DeformPublished(info, rel, &buf->tuple, &out->values, &out->nulls);
 }
 
 void AppendMember(StringInfo out, bool *first, const ColumnInfo *col, Datum value, bool isnull)
@@ -125,37 +122,30 @@ bool EmitChange(LogicalDecodingContext *ctx, PluginState *state, ReorderBufferTX
 				ReorderBufferChange *change)
 {
 	RelInfo *info = GetRelInfo(state, rel);
-	ObjectType type;
-	bool published;
-	switch (change->action) {
-	case REORDER_BUFFER_CHANGE_INSERT:
-		type = Type("INSERT");
-		published = info->pub_insert;
-		break;
-	case REORDER_BUFFER_CHANGE_UPDATE:
-		type = Type("UPDATE");
-		published = info->pub_update;
-		break;
-	case REORDER_BUFFER_CHANGE_DELETE:
-		type = Type("DELETE");
-		published = info->pub_delete;
-		break;
-	default:
-		return false;
-	}
-	if (!published)
+	ReorderBufferChangeType action = change->action;
+	if (!ActionPublished(info, action))
 		return false;
 
-	TupleDesc desc = RelationGetDescr(rel);
-	ReorderBufferTupleBuf *newbuf = change->data.tp.newtuple;
-	ReorderBufferTupleBuf *oldbuf = change->data.tp.oldtuple;
-	Tuple row, old;
-	bool has_row = Deform(newbuf ? &newbuf->tuple : nullptr, desc, &row);
-	bool has_old = Deform(oldbuf ? &oldbuf->tuple : nullptr, desc, &old);
-	bool is_insert = change->action == REORDER_BUFFER_CHANGE_INSERT;
-	bool is_delete = change->action == REORDER_BUFFER_CHANGE_DELETE;
-	if (!is_delete && !has_row)
+	Tuple row{}, old{};
+	bool has_row = Deform(info, rel, change->data.tp.newtuple, &row);
+	bool has_old = Deform(info, rel, change->data.tp.oldtuple, &old);
+	if (action != REORDER_BUFFER_CHANGE_DELETE && !has_row)
 		return false; // PostgreSQL always logs the new row of an INSERT or UPDATE; nothing sensible to emit
+	// The row filter may drop the change, or turn an UPDATE into an INSERT (carrying the new row only) or a
+	// DELETE (carrying the old row).
+	if (info->filter &&
+		!ApplyRowFilter(info->filter, &action, row.values, row.nulls, has_row, old.values, old.nulls, has_old))
+		return false;
+	ObjectType type;
+	switch (action) {
+	case REORDER_BUFFER_CHANGE_INSERT: type = Type("INSERT"); break;
+	case REORDER_BUFFER_CHANGE_UPDATE: type = Type("UPDATE"); break;
+	default: type = Type("DELETE"); break;
+	}
+	bool is_insert = action == REORDER_BUFFER_CHANGE_INSERT;
+	bool is_delete = action == REORDER_BUFFER_CHANGE_DELETE;
+	if (is_insert)
+		has_old = false;
 
 	StringInfoData unchanged;
 	initStringInfo(&unchanged);
@@ -200,6 +190,10 @@ bool EmitTruncate(LogicalDecodingContext *ctx, PluginState *state, ReorderBuffer
 		return false;
 	RelInfo *info = GetRelInfo(state, rel);
 	if (!info->pub_truncate)
+		return false;
+	// A partition published as its ancestor (publish_via_partition_root) has its TRUNCATE left out, as pgoutput
+	// leaves it out: truncating the ancestor is sent as the ancestor's, truncating the partition alone not at all.
+	if (rel->rd_rel->relispartition && info->publish_as_relid != RelationGetRelid(rel))
 		return false;
 	EnsureBegin(ctx, state, txn);
 	int start = BeginObject(ctx, true);

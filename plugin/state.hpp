@@ -11,6 +11,7 @@ namespace walcast {
 struct PublicationInfo {
 	Oid oid;
 	bool alltables;
+	bool viaroot; // publish_via_partition_root
 	PublicationActions actions;
 };
 
