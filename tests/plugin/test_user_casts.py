@@ -106,21 +106,22 @@ def test_user_cast_to_json_is_never_called(cluster, db, conn, mallory, case):
     if case in ("enum_sql", "domain_over_enum_sql", "array_of_enum_sql", "range_sql"):
         # The cast is live: PostgreSQL's own to_jsonb runs mallory's function for this value.
         assert "hijacked" in mallory.execute(f"SELECT to_jsonb({literal}::{coltype})::text").fetchone()[0]
-    slot = Slot(conn)
+    slot = Slot(conn)  # read through SQL
+    streamed = Slot(conn, "walcast_stream")  # read through the walsender (which consumes what it reads)
     conn.execute("CREATE TABLE ordinary (id int PRIMARY KEY)")
     mallory.execute(f"INSERT INTO victim VALUES (1, {literal})")
     conn.execute("INSERT INTO ordinary VALUES (1)")
     want = [{"table": "victim", "record": {"id": 1, "v": plain}}, {"table": "ordinary", "record": {"id": 1}}]
 
-    # (1) a superuser peeks: mallory's function would run as the superuser
-    for _ in range(2):
-        rows = slot.changes(consume=False)
-        assert [{"table": r["table"], "record": r["record"]} for r in rows] == want
-    # (2) the walsender
-    result = recvlogical(cluster, db, slot.name, current_lsn(conn))
+    # (1) the walsender (the cast function would run as the replication role)
+    result = recvlogical(cluster, db, streamed.name, current_lsn(conn))
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines() if line]
     assert [{"table": r["table"], "record": r["record"]} for r in rows] == want
+    # (2) a superuser peeks (it would run as the superuser), twice: the same WAL decodes the same way
+    for _ in range(2):
+        rows = slot.changes(consume=False)
+        assert [{"table": r["table"], "record": r["record"]} for r in rows] == want
 
     assert cluster.crash_lines() == []
     assert not os.path.exists(file), "the cast function ran as the decoding role"
