@@ -67,11 +67,9 @@ bool Deform(HeapTuple tuple, TupleDesc desc, Tuple *out)
 bool AppendMember(StringInfo out, const ChangeBudget &budget, bool *first, const ColumnInfo *col, Datum value,
 				  bool isnull)
 {
-	if (!*first)
-		appendStringInfoChar(out, ',');
+	const int skip = *first ? 1 : 0; // no comma before the first member
 	*first = false;
-	appendBinaryStringInfo(out, col->name_json, col->name_json_len);
-	appendStringInfoChar(out, ':');
+	appendBinaryStringInfo(out, col->member_json + skip, col->member_json_len - skip);
 	if (!isnull)
 		return AppendValue(out, budget, col, value);
 	appendBinaryStringInfo(out, "null", 4);

@@ -148,6 +148,12 @@ void Build(PluginState *state, RelInfo *info, Relation rel)
 		ColumnInfo *col = &info->cols[info->ncols++];
 		col->attidx = i;
 		col->name_json = QuotedCopy(NameStr(att->attname), &col->name_json_len);
+		col->member_json_len = col->name_json_len + 2;
+		col->member_json = static_cast<char *>(palloc(col->member_json_len + 1));
+		col->member_json[0] = ',';
+		memcpy(col->member_json + 1, col->name_json, col->name_json_len);
+		col->member_json[col->member_json_len - 1] = ':';
+		col->member_json[col->member_json_len] = '\0';
 		col->is_varlena = att->attlen == -1;
 		col->in_identity = info->identity == IdentityKind::Full ||
 						   bms_is_member(att->attnum - FirstLowInvalidHeapAttributeNumber, identity_attrs);

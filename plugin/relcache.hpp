@@ -14,6 +14,10 @@ struct ColumnInfo {
 	int attidx; // 0-based index into the tuple descriptor
 	char *name_json;
 	int name_json_len;
+	// ,"name": - the separator, the key and the colon in one piece, so each value costs one append for them
+	// (member_json + 1 for the first member of an object).
+	char *member_json;
+	int member_json_len;
 	bool is_varlena;      // attlen == -1: may be an unchanged TOAST pointer
 	bool in_identity;     // part of the replica identity (all columns for FULL)
 	TypeRenderer render;  // how its values become JSON (values.hpp)

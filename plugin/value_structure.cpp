@@ -39,13 +39,6 @@ void AppendRepeated(StringInfo out, char c, int n)
 		appendStringInfoChar(out, c);
 }
 
-bool WriteNull(StringInfo out, const ChangeBudget &b)
-{
-	if (!b.Fits(out, 0))
-		return false;
-	AppendLiteral(out, "null");
-	return true;
-}
 
 bool WriteCompositeWith(StringInfo out, const ChangeBudget &b, Datum value, int depth, CompositeLayout *layout)
 {
@@ -81,13 +74,18 @@ bool WriteCompositeWith(StringInfo out, const ChangeBudget &b, Datum value, int 
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 		if (att->attisdropped)
 			continue;
+		// What is written so far fits: the key and a small value add at most a few hundred bytes.
+		if (!b.Fits(out, 0)) {
+			ok = false;
+			break;
+		}
 		if (!first)
 			appendStringInfoChar(out, ',');
 		first = false;
 		AppendJsonString(out, NameStr(att->attname)); // at most 63 bytes, escaped
 		appendStringInfoChar(out, ':');
 		if (nulls[i])
-			ok = WriteNull(out, b);
+			AppendLiteral(out, "null");
 		else
 			ok = WriteValue(out, b, &layout->atts[i], values[i], depth + 1);
 	}
@@ -197,6 +195,9 @@ bool WriteArray(StringInfo out, const ChangeBudget &b, const TypeRenderer *r, Da
 	array_iter_setup(&it, reinterpret_cast<AnyArrayType *>(array));
 	AppendRepeated(out, '[', ndim);
 	for (int i = 0; i < nitems; i++) {
+		// What is written so far fits: brackets and a small element add at most a few dozen bytes.
+		if (!b.Fits(out, 0))
+			return false;
 		if (i > 0) {
 			int d = ndim - 1;
 			int wraps = 0;
@@ -211,11 +212,11 @@ bool WriteArray(StringInfo out, const ChangeBudget &b, const TypeRenderer *r, Da
 		}
 		bool isnull;
 		Datum item = array_iter_next(&it, &isnull, i, element->typlen, element->typbyval, element->typalign);
-		bool ok;
+		bool ok = true;
 		if (isnull)
-			ok = WriteNull(out, b);
+			AppendLiteral(out, "null");
 		else if (element->kind == ValueKind::Composite && depth + 1 < kMaxNestingDepth)
-			ok = b.Fits(out, 0) && WriteCompositeWith(out, b, item, depth + 1, &layout);
+			ok = WriteCompositeWith(out, b, item, depth + 1, &layout);
 		else
 			ok = WriteValue(out, b, element, item, depth + 1);
 		if (!ok)

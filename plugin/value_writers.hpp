@@ -4,6 +4,7 @@
 #pragma once
 
 #include "change_size.hpp"
+#include "json_out.hpp"
 #include "pg.hpp"
 #include "value_renderer.hpp"
 
@@ -46,8 +47,21 @@ void ResolveRenderer(Oid type, TypeRenderer *r, MemoryContext mcxt);
 bool WriteValue(StringInfo out, const ChangeBudget &b, const TypeRenderer *r, Datum value, int depth);
 
 // `len` bytes as a JSON string, measured before anything is written: a worst-case bound first, an exact count
-// of the escapes only when the bound does not fit.
-bool WriteEscaped(StringInfo out, const ChangeBudget &b, const char *s, size_t len);
+// of the escapes only when the bound does not fit (WriteEscapedMeasured).
+bool WriteEscapedMeasured(StringInfo out, const ChangeBudget &b, const char *s, size_t len);
+inline bool WriteEscaped(StringInfo out, const ChangeBudget &b, const char *s, size_t len)
+{
+	if (!b.Fits(out, len * json::kMaxEscapedLen + 2))
+		return WriteEscapedMeasured(out, b, s, len);
+	AppendJsonString(out, s, len);
+	return true;
+}
+
+// Stored out of line or compressed: its size is known without reading it, but its bytes are not in memory.
+inline bool IsToasted(const struct varlena *v)
+{
+	return VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v);
+}
 
 // The bytes a value takes stored (for a varlena, its size once detoasted), read without detoasting it.
 size_t StoredSize(Datum value, int16 typlen);

@@ -60,10 +60,11 @@ bool WriteNumberText(StringInfo out, const ChangeBudget &b, const char *text, bo
 
 bool WriteTextDatum(StringInfo out, const ChangeBudget &b, Datum value)
 {
-	// Without detoasting: a value whose bytes alone cannot fit is not read at all.
-	if (!b.Fits(out, StoredSize(value, -1) + 2))
+	struct varlena *v = reinterpret_cast<struct varlena *>(DatumGetPointer(value));
+	// A TOASTed value whose bytes alone cannot fit is not even detoasted.
+	if (IsToasted(v) && !b.Fits(out, StoredSize(value, -1) + 2))
 		return false;
-	struct varlena *v = pg_detoast_datum_packed(reinterpret_cast<struct varlena *>(DatumGetPointer(value)));
+	v = pg_detoast_datum_packed(v);
 	bool ok = WriteEscaped(out, b, VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
 	if (reinterpret_cast<Pointer>(v) != DatumGetPointer(value))
 		pfree(v); // a detoasted copy of a possibly huge value: free it now, not at the end of the change
@@ -170,16 +171,14 @@ size_t StoredSize(Datum value, int16 typlen)
 	if (typlen == -2)
 		return strlen(DatumGetCString(value));
 	struct varlena *v = reinterpret_cast<struct varlena *>(DatumGetPointer(value));
-	if (VARATT_IS_EXTENDED(v))
-		return toast_raw_datum_size(value) - VARHDRSZ; // external or compressed: the size it detoasts to
+	if (IsToasted(v))
+		return toast_raw_datum_size(value) - VARHDRSZ; // the size it detoasts to
 	return VARSIZE_ANY_EXHDR(v);
 }
 
-bool WriteEscaped(StringInfo out, const ChangeBudget &b, const char *s, size_t len)
+bool WriteEscapedMeasured(StringInfo out, const ChangeBudget &b, const char *s, size_t len)
 {
-	if (!b.Fits(out, len + 2))
-		return false;
-	if (!b.Fits(out, len * json::kMaxEscapedLen + 2) && !b.Fits(out, json::QuotedLength(s, len)))
+	if (!b.Fits(out, len + 2) || !b.Fits(out, json::QuotedLength(s, len)))
 		return false;
 	AppendJsonString(out, s, len);
 	return true;
@@ -263,11 +262,12 @@ void ResolveColumnRenderer(Oid type, TypeRenderer *r, MemoryContext mcxt)
 	}
 }
 
-bool WriteValue(StringInfo out, const ChangeBudget &b, const TypeRenderer *r, Datum value, int depth)
+namespace {
+
+// The small kinds write at most a few dozen bytes without asking the budget: a row has at most 1600 columns,
+// and arrays and composites check the budget before each element (so their count is no way around it).
+inline __attribute__((always_inline)) bool Dispatch(StringInfo out, const ChangeBudget &b, const TypeRenderer *r, Datum value, int depth)
 {
-	// What is already written still fits: the small kinds below then add at most a few dozen bytes.
-	if (!b.Fits(out, 0))
-		return false;
 	switch (r->kind) {
 	case ValueKind::Bool:
 		AppendLiteral(out, DatumGetBool(value) ? "true" : "false");
@@ -322,9 +322,17 @@ bool WriteValue(StringInfo out, const ChangeBudget &b, const TypeRenderer *r, Da
 	return false;
 }
 
+} // namespace
+
+bool WriteValue(StringInfo out, const ChangeBudget &b, const TypeRenderer *r, Datum value, int depth)
+{
+	return Dispatch(out, b, r, value, depth);
+}
+
+// The per-column entry point: the same dispatch, inlined here rather than called, as it runs for every value.
 bool AppendValue(StringInfo out, const ChangeBudget &budget, const ColumnInfo *col, Datum value)
 {
-	return WriteValue(out, budget, &col->render, value, 0);
+	return Dispatch(out, budget, &col->render, value, 0);
 }
 
 } // namespace walcast
