@@ -2,12 +2,12 @@
 // pair, so a transaction of any size decodes in constant plugin memory.
 #include "decoder.hpp"
 
+#include "change_size.hpp"
 #include "emit.hpp"
 #include "json_out.hpp"
 #include "messages.hpp"
 #include "publications.hpp"
 #include "relcache.hpp"
-#include "change_size.hpp"
 #include "state.hpp"
 #include "values.hpp"
 

@@ -39,7 +39,6 @@ void AppendRepeated(StringInfo out, char c, int n)
 		appendStringInfoChar(out, c);
 }
 
-
 bool WriteCompositeWith(StringInfo out, const ChangeBudget &b, Datum value, int depth, CompositeLayout *layout)
 {
 	HeapTupleHeader td = DatumGetHeapTupleHeader(value);

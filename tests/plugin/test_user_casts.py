@@ -146,3 +146,18 @@ def test_plpgsql_cast_would_write_the_file_as_a_superuser(cluster, db, conn, mal
     finally:
         if os.path.exists(file):
             os.unlink(file)
+
+
+def test_extension_type_with_a_cast_to_json_is_its_output_text(conn, slot):
+    """hstore ships a cast to json, which to_jsonb uses; walcast calls no cast, so an hstore value is its text
+    form, a JSON string (the documented rule for any type with a cast to json). Types without one, such as
+    citext, equal to_jsonb as usual."""
+    conn.execute("CREATE EXTENSION hstore")
+    conn.execute("CREATE EXTENSION citext")
+    conn.execute("CREATE TABLE ext (id int PRIMARY KEY, h hstore, hs hstore[], c citext)")
+    conn.execute("""INSERT INTO ext VALUES (1, 'a=>1, "b c"=>NULL', ARRAY['x=>y'::hstore], 'MiXeD')""")
+    (row,) = slot.changes()
+    h, hs, c, jb_h, jb_c = conn.execute(
+        "SELECT h::text, hs[1]::text, c::text, to_jsonb(h), to_jsonb(c) FROM ext").fetchone()
+    assert row["record"] == {"id": 1, "h": h, "hs": [hs], "c": c}
+    assert jb_h == {"a": "1", "b c": None} and jb_c == c  # what to_jsonb would have made of them
