@@ -120,6 +120,8 @@ bool NestingOf(Oid type, int levels_left, HTAB *seen, Nesting *result)
 	TypeShape shape = ShapeOf(type, tc);
 	Nesting n{0, kContainerTextPerByte};
 	if (!shape.Container()) {
+		if (type == TSQUERYOID)
+			return false; // its own output recurses per operator: no bound from the type alone
 		n.per_byte = Max(n.per_byte, LeafBound(type, tc->typlen).per_byte);
 	} else {
 		if (levels_left == 0)

@@ -17,6 +17,7 @@
 extern "C" {
 #include "access/detoast.h"
 #include "common/jsonapi.h"
+#include "tsearch/ts_type.h"
 #include "utils/typcache.h"
 #include "utils/uuid.h"
 }
@@ -92,8 +93,47 @@ bool WriteJsonText(StringInfo out, const ChangeBudget &b, Datum value)
 	return true;
 }
 
+// tsqueryout prints the query's operator tree recursively, calling check_stack_depth() at each level, and a role
+// can build a tree far deeper than the stack allows (`q && 'x'` in a loop; such a query fits in a tsquery[] or a
+// composite, which are TOASTed): 17,000 levels raise "stack depth limit exceeded" (at the default 2 MB), on every
+// retry. So a query with more operators than this is printed only once its depth is counted and found below it.
+// 'a & b & c ...' nests one level per term, so this allows thousands of terms while using about a quarter of
+// the default stack.
+constexpr int32 kMaxTsqueryDepth = 4000;
+
+bool TsqueryIsShallow(Datum value)
+{
+	TSQuery query = reinterpret_cast<TSQuery>(PG_DETOAST_DATUM(value));
+	const int32 n = query->size;
+	if (n <= kMaxTsqueryDepth)
+		return true;
+	// Operands follow their operator (the right one at i + 1, the left one at i + left), so each item's depth is
+	// known once every later item's is: one pass from the end, no recursion.
+	const QueryItem *items = GETQUERY(query);
+	int32 *depth = static_cast<int32 *>(palloc(sizeof(int32) * n));
+	bool shallow = true;
+	for (int32 i = n - 1; i >= 0 && shallow; i--) {
+		if (items[i].type != QI_OPR) {
+			depth[i] = 1;
+			continue;
+		}
+		const int64 right = i + 1;
+		const int64 left = items[i].qoperator.oper == OP_NOT ? right : i + int64{items[i].qoperator.left};
+		if (right >= n || left <= i || left >= n) {
+			shallow = false; // not a well-formed tree: do not hand it to tsqueryout
+			break;
+		}
+		depth[i] = Max(depth[right], depth[left]) + 1;
+		shallow = depth[i] <= kMaxTsqueryDepth;
+	}
+	pfree(depth);
+	return shallow;
+}
+
 bool WriteOutputString(StringInfo out, const ChangeBudget &b, const TypeRenderer *r, Datum value)
 {
+	if (r->type == TSQUERYOID && !TsqueryIsShallow(value))
+		return false;
 	// bytea's text has at least one character per byte: a value that cannot fit is not even detoasted.
 	if (r->type == BYTEAOID && !b.Fits(out, StoredSize(value, -1) + 2))
 		return false;
@@ -231,7 +271,8 @@ void ResolveRenderer(Oid declared, TypeRenderer *r, MemoryContext mcxt)
 		} else if (shape.range) {
 			Oid subtype = getBaseType(get_range_subtype(r->type));
 			TypeCacheEntry *sub = lookup_type_cache(subtype, 0);
-			if (ShapeOf(subtype, sub).Container()) {
+			// Over a container, or a tsquery (whose output recurses, see TsqueryIsShallow): checked as nested.
+			if (ShapeOf(subtype, sub).Container() || subtype == TSQUERYOID) {
 				r->kind = ValueKind::NestedOutput;
 			} else {
 				// range_out writes two bounds, each quoted with its quotes and backslashes doubled.

@@ -223,3 +223,28 @@ def test_range_over_a_shallow_composite_is_its_text(conn, mallory):
     (row,) = slot.changes()
     want = mallory.execute("SELECT to_jsonb(r), to_jsonb(m) FROM ranges").fetchone()
     assert (row["record"]["r"], row["record"]["m"]) == want
+
+
+def test_tsquery_too_deep_to_print_is_413_not_an_error(cluster, conn, mallory):
+    """tsqueryout recurses once per operator and raises "stack depth limit exceeded" past about 17,000 levels, which
+    `q && 'x'` in a loop builds in no time; a tsquery[] (TOASTed, unlike a bare tsquery) stores it. Refused
+    after counting its depth without recursion; an ordinary query beside it still prints."""
+    slot = Slot(conn)
+    mallory.execute("CREATE TABLE queries (id int PRIMARY KEY, qs tsquery[])")
+    mallory.execute("""DO $$
+        DECLARE q tsquery := 'a';
+        BEGIN
+            FOR i IN 1..18000 LOOP
+                q := q && 'b'::tsquery;
+            END LOOP;
+            INSERT INTO queries VALUES (1, ARRAY[q]);
+        END $$""")
+    with pytest.raises(Exception, match="stack depth limit exceeded"):
+        mallory.execute("SELECT qs::text FROM queries")
+    mallory.execute("INSERT INTO queries VALUES (2, ARRAY['a & !(b | c:*)'::tsquery, 'x <-> y', "
+                    "(SELECT string_agg('w' || g, ' & ')::tsquery FROM generate_series(1, 3000) g)])")
+    deep, ordinary = slot.changes(consume=False)
+    assert_413(deep, "queries", "INSERT")
+    want = mallory.execute("SELECT to_jsonb(qs) FROM queries WHERE id = 2").fetchone()[0]
+    assert ordinary["record"] == {"id": 2, "qs": want}
+    assert len(ordinary_change_follows(cluster, conn, slot)) == 2
