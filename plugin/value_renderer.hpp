@@ -43,9 +43,10 @@ struct TypeRenderer {
 	bool typbyval;
 	char typalign;
 	TextBound bound;  // OutputString, NestedOutput
-	FmgrInfo output;  // FloatOrNumeric, OutputString, NestedOutput; Multirange: the range type's output function
+	FmgrInfo output;  // FloatOrNumeric, OutputString, NestedOutput
 	Oid element_type; // Array: the element type; Multirange: the range type
 	// Array: the element type's renderer when resolved ahead (a column's arrays), otherwise resolved per array.
+	// Multirange: the range type's renderer, always resolved (a range resolves no further).
 	const TypeRenderer *element;
 };
 
