@@ -2,6 +2,7 @@
 // pair, so a transaction of any size decodes in constant plugin memory.
 #include "decoder.hpp"
 
+#include "change_size.hpp"
 #include "emit.hpp"
 #include "encoding.hpp"
 #include "json_out.hpp"
@@ -61,22 +62,23 @@ pg_attribute_always_inline bool Deform(const RelInfo *info, Relation rel, Reorde
 	return buf && DeformPublished(info, rel, &buf->tuple, &out->values, &out->nulls);
 }
 
-void AppendMember(StringInfo out, bool *first, const ColumnInfo *col, Datum value, bool isnull)
+bool AppendMember(StringInfo out, const ChangeBudget &budget, bool *first, const ColumnInfo *col, Datum value,
+				  bool isnull)
 {
-	if (!*first)
-		appendStringInfoChar(out, ',');
+	const int skip = *first ? 1 : 0; // no comma before the first member
 	*first = false;
-	appendBinaryStringInfo(out, col->name_json, col->name_json_len);
-	appendStringInfoChar(out, ':');
-	if (isnull)
-		appendBinaryStringInfo(out, "null", 4);
-	else
-		AppendValue(out, col, value);
+	appendBinaryStringInfo(out, col->member_json + skip, col->member_json_len - skip);
+	if (!isnull)
+		return AppendValue(out, budget, col, value);
+	appendBinaryStringInfo(out, "null", 4);
+	return true;
 }
 
 // The new row. An unchanged TOAST value is taken from the old row when the replica identity logged it there,
 // and otherwise left out and named in `unchanged` - never rendered as a wrong value or a fake null.
-void AppendRecord(StringInfo out, const RelInfo *info, const Tuple &row, const Tuple *old, StringInfo unchanged)
+// False when the row does not fit the budget.
+bool AppendRecord(StringInfo out, const ChangeBudget &budget, const RelInfo *info, const Tuple &row,
+				  const Tuple *old, StringInfo unchanged)
 {
 	appendStringInfoChar(out, '{');
 	bool first = true;
@@ -94,14 +96,17 @@ void AppendRecord(StringInfo out, const RelInfo *info, const Tuple &row, const T
 			}
 			value = old->values[col->attidx];
 		}
-		AppendMember(out, &first, col, value, isnull);
+		if (!AppendMember(out, budget, &first, col, value, isnull))
+			return false;
 	}
 	appendStringInfoChar(out, '}');
+	return true;
 }
 
 // The replica identity of the old row: the key (or index) columns, or every column with FULL. When an UPDATE
 // did not change the key, PostgreSQL logs no old row and the key is read from the new row.
-void AppendOldRecord(StringInfo out, const RelInfo *info, const Tuple *source)
+// False when it does not fit the budget.
+bool AppendOldRecord(StringInfo out, const ChangeBudget &budget, const RelInfo *info, const Tuple *source)
 {
 	appendStringInfoChar(out, '{');
 	bool first = true;
@@ -113,9 +118,31 @@ void AppendOldRecord(StringInfo out, const RelInfo *info, const Tuple *source)
 		bool isnull = source->nulls[col->attidx];
 		if (IsUnchangedToast(col, value, isnull))
 			continue;
-		AppendMember(out, &first, col, value, isnull);
+		if (!AppendMember(out, budget, &first, col, value, isnull))
+			return false;
 	}
 	appendStringInfoChar(out, '}');
+	return true;
+}
+
+// "errors": the identity problem of an UPDATE/DELETE on a table that has none, and "Error 413" when the
+// change was too large to write whole.
+void AppendErrors(StringInfo out, const RelInfo *info, bool is_insert, bool too_large)
+{
+	const bool identity_error = !is_insert && info->identity_error;
+	AppendLiteral(out, ",\"errors\":");
+	if (!identity_error && !too_large) {
+		AppendLiteral(out, "null");
+		return;
+	}
+	appendStringInfoChar(out, '[');
+	if (identity_error)
+		AppendJsonString(out, info->identity_error);
+	if (identity_error && too_large)
+		appendStringInfoChar(out, ',');
+	if (too_large)
+		AppendLiteral(out, "\"Error 413: Payload Too Large\"");
+	appendStringInfoChar(out, ']');
 }
 
 bool EmitChange(LogicalDecodingContext *ctx, PluginState *state, ReorderBufferTXN *txn, Relation rel,
@@ -153,33 +180,39 @@ bool EmitChange(LogicalDecodingContext *ctx, PluginState *state, ReorderBufferTX
 	EnsureBegin(ctx, state, txn);
 	int start = BeginObject(ctx, true);
 	StringInfo out = ctx->out;
+	const ChangeBudget budget{out->len, state->opts.max_change_bytes};
 	AppendHead(out, state, info, type, txn);
+	bool fits = true;
 	if (!is_delete) {
 		AppendLiteral(out, ",\"record\":");
-		AppendRecord(out, info, row, has_old ? &old : nullptr, &unchanged);
+		fits = AppendRecord(out, budget, info, row, has_old ? &old : nullptr, &unchanged);
 	}
-	if (!is_insert) {
+	if (fits && !is_insert) {
 		AppendLiteral(out, ",\"old_record\":");
 		const Tuple *source = has_old ? &old : (!is_delete && !info->identity_error ? &row : nullptr);
-		AppendOldRecord(out, info, source);
+		fits = AppendOldRecord(out, budget, info, source);
 	}
-	AppendLiteral(out, ",\"errors\":");
-	if (!is_insert && info->identity_error) {
-		appendStringInfoChar(out, '[');
-		AppendJsonString(out, info->identity_error);
-		appendStringInfoChar(out, ']');
-	} else {
-		AppendLiteral(out, "null");
+	if (fits) {
+		AppendErrors(out, info, is_insert, false);
+		if (unchanged.len > 0) {
+			AppendLiteral(out, ",\"unchanged_toast\":");
+			appendBinaryStringInfo(out, unchanged.data, unchanged.len);
+			appendStringInfoChar(out, ']');
+		}
+		AppendTail(out, state, info, txn, change->lsn);
 	}
-	if (unchanged.len > 0) {
-		AppendLiteral(out, ",\"unchanged_toast\":");
-		appendBinaryStringInfo(out, unchanged.data, unchanged.len);
-		appendStringInfoChar(out, ']');
-	}
+	// EndObject holds the whole object, converted to UTF-8 for the walsender, to max-change-bytes; when it does
+	// not fit it writes nothing and leaves the buffer at `start`.
+	if (fits && EndObject(ctx, state, start, true))
+		return true;
+	// Too large to write whole: the same object without its row images, never an ERROR. Its own size is that of
+	// the relation's metadata, so it is written even if that alone passes a tiny limit.
+	out->len = start;
+	out->data[out->len] = '\0';
+	AppendHead(out, state, info, type, txn);
+	AppendErrors(out, info, is_insert, true);
 	AppendTail(out, state, info, txn, change->lsn);
-	if (!EndObject(ctx, state, start, true)) {
-		// TODO(lead): 413 rewrite
-	}
+	EndObjectWithin(ctx, state, start, true, DecodingOptions::kMaxMaxChangeBytes);
 	return true;
 }
 
@@ -201,9 +234,8 @@ bool EmitTruncate(LogicalDecodingContext *ctx, PluginState *state, ReorderBuffer
 	AppendHead(out, state, info, Type("TRUNCATE"), txn);
 	AppendLiteral(out, ",\"errors\":null");
 	AppendTail(out, state, info, txn, lsn);
-	if (!EndObject(ctx, state, start, true)) {
-		// TODO(lead): 413 rewrite
-	}
+	// A TRUNCATE object carries no row: its size is the relation's metadata, written whatever the limit.
+	EndObjectWithin(ctx, state, start, true, DecodingOptions::kMaxMaxChangeBytes);
 	return true;
 }
 

@@ -185,8 +185,12 @@ int BeginObject(LogicalDecodingContext *ctx, bool last)
 
 bool EndObject(LogicalDecodingContext *ctx, PluginState *state, int start, bool last)
 {
+	return EndObjectWithin(ctx, state, start, last, state->opts.max_change_bytes);
+}
+
+bool EndObjectWithin(LogicalDecodingContext *ctx, PluginState *state, int start, bool last, size_t limit)
+{
 	StringInfo out = ctx->out;
-	const size_t limit = state->opts.max_change_bytes;
 	bool fits;
 	// output_writer_private is set only by the SQL functions' writer (a tuplestore of text rows). An SQL query
 	// sent over a replication connection runs in a walsender too, and its text must stay unconverted.

@@ -27,4 +27,8 @@ int BeginObject(LogicalDecodingContext *ctx, bool last);
 // BeginObject again). Never raises an ERROR of its own and never allocates more than about max-change-bytes.
 bool EndObject(LogicalDecodingContext *ctx, PluginState *state, int start, bool last);
 
+// The same against an explicit limit instead of max-change-bytes: for objects whose size is bounded by the table
+// definition alone (a TRUNCATE, the 413 form of a change), which are written whatever max-change-bytes says.
+bool EndObjectWithin(LogicalDecodingContext *ctx, PluginState *state, int start, bool last, size_t limit);
+
 } // namespace walcast

@@ -2,6 +2,7 @@
 
 #include "json_out.hpp"
 #include "publications.hpp"
+#include "values.hpp"
 
 namespace walcast {
 
@@ -91,35 +92,6 @@ void ForgetState(void *arg)
 		g_state = nullptr;
 }
 
-ValueKind KindFor(Oid base_type)
-{
-	switch (base_type) {
-	case BOOLOID: return ValueKind::Bool;
-	case INT2OID: return ValueKind::Int2;
-	case INT4OID: return ValueKind::Int4;
-	case INT8OID: return ValueKind::Int8;
-	case FLOAT4OID:
-	case FLOAT8OID:
-	case NUMERICOID: return ValueKind::FloatOrNumeric;
-	case TEXTOID:
-	case VARCHAROID:
-	case BPCHAROID: return ValueKind::Text;
-	case DATEOID:
-	case TIMESTAMPOID:
-	case TIMESTAMPTZOID: return ValueKind::DateTime;
-	case UUIDOID: return ValueKind::Uuid;
-	case JSONOID: return ValueKind::Json;
-	case JSONBOID: return ValueKind::Jsonb;
-	default: break;
-	}
-	// to_jsonb treats built-in scalars by their output function; arrays, composites and non-built-in types
-	// (which may have casts to json) go through to_json itself.
-	if (base_type >= FirstNormalObjectId || OidIsValid(get_element_type(base_type)) || type_is_rowtype(base_type) ||
-		base_type == ANYARRAYOID || base_type == RECORDARRAYOID || base_type == ANYCOMPATIBLEARRAYOID)
-		return ValueKind::ToJson;
-	return ValueKind::OutputString;
-}
-
 // A type that cannot be found (dropped concurrently) is named by a placeholder, "(type 12345)", with a WARNING:
 // an ERROR here would fail the same change on every retry.
 const char *TypeName(Oid typid)
@@ -133,15 +105,6 @@ const char *TypeName(Oid typid)
 	char *name = pstrdup(NameStr(reinterpret_cast<Form_pg_type>(GETSTRUCT(tp))->typname));
 	ReleaseSysCache(tp);
 	return name;
-}
-
-void SetUpToJson(ColumnInfo *col, Form_pg_attribute att, MemoryContext mcxt)
-{
-	// to_json asks its call expression for the argument's type (get_fn_expr_argtype), so give it one.
-	fmgr_info_cxt(F_TO_JSON, &col->to_json, mcxt);
-	Const *arg = makeNullConst(att->atttypid, att->atttypmod, att->attcollation);
-	FuncExpr *call = makeFuncExpr(F_TO_JSON, JSONOID, list_make1(arg), InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
-	fmgr_info_set_expr(reinterpret_cast<Node *>(call), &col->to_json);
 }
 
 // ["a","b"] from the key columns of `indexoid` (an index of `rel`), in key order, leaving out columns of
@@ -318,19 +281,16 @@ void Build(PluginState *state, RelInfo *info, Relation source)
 		ColumnInfo *col = &info->cols[info->ncols++];
 		col->attidx = i;
 		col->name_json = QuotedCopy(NameStr(att->attname), &col->name_json_len);
-		col->base_type = getBaseType(att->atttypid);
-		col->kind = KindFor(col->base_type);
+		col->member_json_len = col->name_json_len + 2;
+		col->member_json = static_cast<char *>(palloc(col->member_json_len + 1));
+		col->member_json[0] = ',';
+		memcpy(col->member_json + 1, col->name_json, col->name_json_len);
+		col->member_json[col->member_json_len - 1] = ':';
+		col->member_json[col->member_json_len] = '\0';
 		col->is_varlena = att->attlen == -1;
 		col->in_identity = info->identity == IdentityKind::Full ||
 						   bms_is_member(att->attnum - FirstLowInvalidHeapAttributeNumber, identity_attrs);
-		if (col->kind == ValueKind::FloatOrNumeric || col->kind == ValueKind::OutputString) {
-			Oid output_fn;
-			bool varlena;
-			getTypeOutputInfo(col->base_type, &output_fn, &varlena);
-			fmgr_info_cxt(output_fn, &col->output, info->mcxt);
-		} else if (col->kind == ValueKind::ToJson) {
-			SetUpToJson(col, att, info->mcxt);
-		}
+		ResolveColumnRenderer(att->atttypid, &col->render, info->mcxt);
 		if (columns.len > 1)
 			appendStringInfoChar(&columns, ',');
 		appendStringInfoString(&columns, "{\"name\":");

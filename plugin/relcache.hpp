@@ -11,6 +11,7 @@
 
 #include "pg.hpp"
 #include "state.hpp"
+#include "value_renderer.hpp"
 
 extern "C" {
 #include "access/attmap.h"
@@ -18,33 +19,17 @@ extern "C" {
 
 namespace walcast {
 
-// How a column's value becomes JSON. Everything but ToJson is a fast path that is exact for its type;
-// ToJson calls PostgreSQL's own to_json, whose result equals to_jsonb's as jsonb (see values.cpp).
-enum class ValueKind : uint8 {
-	Bool,
-	Int2,
-	Int4,
-	Int8,
-	FloatOrNumeric, // output function; NaN/Infinity become strings, as to_jsonb does
-	Text,           // text, varchar, bpchar: the bytes themselves, escaped
-	DateTime,       // date, timestamp, timestamptz: JsonEncodeDateTime, which to_jsonb uses
-	Uuid,           // formatted directly, as uuid_out does
-	Json,           // embedded as JSON text
-	Jsonb,          // embedded as JSON text
-	OutputString,   // other built-in scalars: output function, as a JSON string
-	ToJson,         // arrays, composites, enums, user types: to_json() itself
-};
-
 struct ColumnInfo {
 	int attidx; // 0-based index into the tuple descriptor
 	char *name_json;
 	int name_json_len;
-	ValueKind kind;
-	Oid base_type;    // the type with domains looked through
-	bool is_varlena;  // attlen == -1: may be an unchanged TOAST pointer
-	bool in_identity; // part of the replica identity (all columns for FULL)
-	FmgrInfo output;  // FloatOrNumeric, OutputString
-	FmgrInfo to_json; // ToJson
+	// ,"name": - the separator, the key and the colon in one piece, so each value costs one append for them
+	// (member_json + 1 for the first member of an object).
+	char *member_json;
+	int member_json_len;
+	bool is_varlena;      // attlen == -1: may be an unchanged TOAST pointer
+	bool in_identity;     // part of the replica identity (all columns for FULL)
+	TypeRenderer render;  // how its values become JSON (values.hpp)
 };
 
 enum class IdentityKind : uint8 { Default, Index, Full, Nothing };

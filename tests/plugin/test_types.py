@@ -1,6 +1,7 @@
 """Every value renders as PostgreSQL's own to_jsonb() renders it: compared in SQL as jsonb over every built-in
 type family, user-defined enums, domains and composites, and hostile text; plus exact text for key cases."""
 import json
+import re
 
 import pytest
 
@@ -157,13 +158,14 @@ def test_exact_text_of_key_renderings(conn, typed):
     assert '"ts":"2024-02-29T13:45:01.5"' in r1 and '"d":"2024-02-29"' in r1
     assert '"j":{"b": [1, 2.50, "x"], "a": null}' in r1 or '"j":{"b": [1, 2.50, "x"], "a": null},' in r1
     assert '"jb":{"a": {}, "b": [1, 2.50]}' in r1
-    # arrays and composites are to_json's text: equal to to_jsonb's as jsonb, composite keys in column order
+    # arrays and composites are written structurally: equal to to_jsonb's as jsonb, composite keys in column order
     assert '"a_i":[1,null,3]' in r1 and '"a_2d":[[1,2],[3,null]]' in r1
     assert '"a_t":["a","NULL",null,"c,d"]' in r1 and '"a_jb":[{"k": 1},[]]' in r1
     assert '"e":"sad"' in r1 and '"dom":5,' in r1
     assert '"comp":{"street":"Main St","zip":12345,"tags":["x","y"]}' in r1
     assert '"nested":{"name":"ann","home":{"street":"Elm","zip":1,"tags":null},"mood":"happy","score":1.0}' in r1
-    assert '"a_f8":[1e+100,-0,"NaN","Infinity"]' in r1 and '"a_num":[1.50,"NaN","-Infinity"]' in r1
+    # numbers inside arrays follow to_jsonb's rules too: a float goes through numeric, spelled out in digits
+    assert '"a_f8":[1' + '0' * 100 + ',0,"NaN","Infinity"]' in r1 and '"a_num":[1.50,"NaN","-Infinity"]' in r1
     assert '"mr":"{[1,3),[5,7)}"' in r1 and '"o":"4294967295"' in r1
     assert '"f4":"NaN"' in r2 and '"f8":"Infinity"' in r2 and '"num":"NaN"' in r2 and '"num_t":0.000' in r2
     assert '"b":false,' in r2 and '"i8":-9223372036854775808,' in r2
@@ -236,3 +238,165 @@ def test_json_with_nul_escape_inside_a_composite_does_not_stop_the_slot(conn, sl
     rows = slot.changes()
     assert rows[0]["record"] == {"id": 1, "h": {"j": {"s": "a\u0000b"}, "n": 1}, "a": ["\u0000"]}
     assert rows[1]["record"] == {"id": 2, "h": None, "a": None}
+
+
+STRUCTURE_DDL = """
+CREATE TYPE mood AS ENUM ('happy', 'sad');
+CREATE TYPE inner_t AS (tags text[], n int[], j jsonb);
+CREATE TYPE outer_t AS (items inner_t[], label text, m mood);
+CREATE DOMAIN inner_list AS inner_t[];
+CREATE DOMAIN int_list AS int[];
+CREATE DOMAIN dmood AS mood;
+CREATE TYPE holder AS (l inner_list, d int_list, dm dmood, ms dmood[]);
+CREATE TYPE withdrop AS (a int, gone text, c int[]);
+ALTER TYPE withdrop DROP ATTRIBUTE gone;
+CREATE TABLE tablerow (x int, y text, z int);
+ALTER TABLE tablerow DROP COLUMN y;
+CREATE TYPE pair AS (a int, b text);
+CREATE TYPE pairrange AS RANGE (subtype = pair);
+CREATE TYPE textrange AS RANGE (subtype = text);
+CREATE TABLE nested (
+    id int PRIMARY KEY,
+    o outer_t, oa outer_t[], hl holder, il inner_list, ill int_list[], wd withdrop, wda withdrop[], tr tablerow,
+    moods mood[], dmoods dmood[], r4 int4range[], rts tstzrange[], mr nummultirange, mrs int4multirange[],
+    js json[], jbs jsonb[], f8 float8[], f4 float4[], tss timestamptz[], ds date[], a3 int[], lb int[],
+    ov oidvector, iv int2vector, pt point[], pr pairrange, txr textrange, bys bytea[], us uuid[], bits varbit[]
+);
+"""
+
+STRUCTURE_ROWS = [
+    """(1,
+        ROW(ARRAY[ROW('{a,"b c",NULL}', '{1,NULL}', '{"k": [1, {"z": null}]}')::inner_t, NULL,
+                  ROW(NULL, '{}', 'null')::inner_t], 'lbl', 'sad'),
+        ARRAY[ROW(ARRAY[ROW('{x}', '{{1,2},{3,4}}', '"s"')::inner_t], NULL, NULL)::outer_t, NULL],
+        ROW(ARRAY[ROW('{q}', NULL, '[]')::inner_t]::inner_list, '{7,8}', 'happy', '{sad,NULL}'),
+        ARRAY[ROW('{}', '{}', '{}')::inner_t], '{"{1,2}",NULL,"{}"}',
+        ROW(1, '{1,NULL}'), ARRAY[ROW(2, NULL)::withdrop, NULL], ROW(5, 6),
+        '{happy,NULL,sad}', '{sad}', '{"[1,3)",empty,NULL,"(,)"}',
+        ARRAY['[2024-01-01 00:00+00,2024-02-01 00:00+00)'::tstzrange],
+        '{[1.5,2.5), [1e20,)}', ARRAY['{[1,3),[5,7)}'::int4multirange, '{}'],
+        ARRAY['{"a" : 1, "a": 2}'::json, '[1,\n2]', NULL, '"x"'], ARRAY['{"b": [1.0, 2], "a": "\\u00e9"}'::jsonb, 'null', '1e-5'],
+        '{1e100,-0,NaN,Infinity,-Infinity,1.5,NULL,1e-300}', '{1e-45,3.4028235e38,NaN}',
+        ARRAY['2024-02-29 13:45:01.5+00'::timestamptz, 'infinity', '-infinity', NULL],
+        '{2024-02-29,infinity,NULL}', '{{{1,2},{3,4}},{{5,6},{7,NULL}}}', '[2:3]={1,2}',
+        '1 2 3', '1 2', '{"(1,2)",NULL}', '["(1,x)","(2,\\"y\\")")', '["a\\"b",c)', '{"\\\\x00ff",NULL}',
+        '{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}', '{101,""}')""",
+    """(2,
+        ROW(NULL, NULL, NULL), '{}', ROW(NULL, NULL, NULL, NULL), '{}', '{}', ROW(NULL, NULL), '{}', ROW(NULL, NULL),
+        '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '{}', '', '', '{}', 'empty',
+        'empty', '{}', '{}', '{}')""",
+    """(3, NULL, '{NULL}', NULL, '{NULL}', '{NULL,NULL}', NULL, '{NULL}', NULL, '{NULL}', '{NULL}', '{NULL}', '{NULL}',
+        NULL, '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{NULL}', '{{NULL},{NULL}}', NULL,
+        NULL, NULL, '{NULL}', NULL, NULL, '{NULL}', '{NULL}', '{NULL}')""",
+]
+
+
+@pytest.fixture
+def structured(conn, slot):
+    conn.execute(STRUCTURE_DDL)
+    conn.execute("SET TimeZone = 'Asia/Kolkata'")
+    for row in STRUCTURE_ROWS:
+        conn.execute(f"INSERT INTO nested VALUES {row}")
+    return slot
+
+
+def test_nested_structures_equal_to_jsonb(conn, structured):
+    """Arrays of composites of arrays, domains over arrays of composites, arrays of enums, ranges, multiranges,
+    json, jsonb, floats and timestamps, dropped attributes, and NULLs at every level: equal to to_jsonb."""
+    mismatches = conn.execute("""
+        WITH out AS (
+            SELECT (c.data::jsonb) AS obj FROM pg_logical_slot_peek_changes('walcast_test', NULL, NULL) c
+        )
+        SELECT n.id, k.key, out.obj->'record'->k.key AS got, k.value AS want
+        FROM out
+        JOIN nested n ON n.id = (out.obj->'record'->>'id')::int
+        CROSS JOIN LATERAL jsonb_each(to_jsonb(n)) k
+        WHERE NOT (out.obj->'record' ? k.key) OR out.obj->'record'->k.key IS DISTINCT FROM k.value
+        ORDER BY 1, 2""").fetchall()
+    assert mismatches == []
+    assert len(structured.changes(consume=False)) == len(STRUCTURE_ROWS)
+
+
+def test_nested_structures_exact_text(conn, structured):
+    raw = {json.loads(t)["record"]["id"]: t for t in structured.raw(consume=False)}
+    r1, r2, r3 = raw[1], raw[2], raw[3]
+    # composite keys in attribute order, a dropped attribute left out
+    assert '"wd":{"a":1,"c":[1,null]}' in r1 and '"tr":{"x":5,"z":6}' in r1
+    assert '"wda":[{"a":2,"c":null},null]' in r1
+    assert '"a3":[[[1,2],[3,4]],[[5,6],[7,null]]]' in r1 and '"lb":[1,2]' in r1
+    assert '"ill":[[1,2],null,[]]' in r1 and '"moods":["happy",null,"sad"]' in r1
+    assert '"r4":["[1,3)","empty",null,"(,)"]' in r1
+    assert '"mr":"{[1.5,2.5),[100000000000000000000,)}"' in r1 and '"mrs":["{[1,3),[5,7)}","{}"]' in r1
+    # json embedded as written (duplicate keys and all), jsonb as jsonb_out writes it
+    assert '"js":[{"a" : 1, "a": 2},[1, 2],null,"x"]' in r1
+    assert '"jbs":[{"a": "é", "b": [1.0, 2]},null,0.00001]' in r1
+    assert '"f4":[0.000000000000000000000000000000000000000000001,340282350000000000000000000000000000000,"NaN"]' in r1
+    assert '"tss":["2024-02-29T19:15:01.5+05:30","infinity","-infinity",null]' in r1
+    assert '"ov":["1","2","3"]' in r1 and '"iv":[1,2]' in r1 and '"pt":["(1,2)",null]' in r1
+    assert '"pr":"[\\"(1,x)\\",\\"(2,y)\\")"' in r1 and '"txr":"[\\"a\\"\\"b\\",c)"' in r1
+    assert '"bits":["101",""]' in r1
+    assert '"o":{"items":null,"label":null,"m":null}' in r2 and '"oa":[]' in r2 and '"mr":"{}"' in r2
+    assert '"pr":"empty"' in r2 and '"lb":[]' in r2
+    assert '"a3":[[null],[null]]' in r3 and '"hl":null' in r3 and '"oa":[null]' in r3
+
+
+JSONB_VALUES = [
+    '{}', '[]', '"just a string"', '12.50', 'null', 'true', '[[], {}, [[]], {"a": {}}]',
+    '{"b": 1, "a": [1, "x", null, false, {"c": "\\"q\\" \\\\ \\n \\u0001 é 😀"}], "": ""}',
+    '[1e-20, -0.0, 123456789012345678901234567890, 1e131071]',
+    '[' * 2000 + ']' * 2000,
+]
+
+
+def test_jsonb_text_is_jsonb_out(conn, slot):
+    """jsonb is written from its binary form; the text must be exactly what jsonb_out writes."""
+    conn.execute("CREATE TABLE jb (id int PRIMARY KEY, v jsonb, a jsonb[])")
+    for i, v in enumerate(JSONB_VALUES):
+        conn.execute("INSERT INTO jb VALUES (%s, %s::jsonb, ARRAY[%s::jsonb])", (i, v, v))
+    # read the id by hand: Python's json refuses the 131072-digit number
+    raw = {int(re.search(r'"record":\{"id":(\d+)', t).group(1)): t for t in slot.raw()}
+    for i, v in enumerate(JSONB_VALUES):
+        want = conn.execute("SELECT v::text FROM jb WHERE id = %s", (i,)).fetchone()[0]
+        assert raw[i].endswith(f',"v":{want},"a":[{want}]}},"errors":null}}'), i
+
+
+def chain_ddl(depth, leaf="v int"):
+    """Composite types c0 .. c<depth>, each holding the one before: a value of c<depth> nests depth + 1 levels."""
+    return [f"CREATE TYPE c0 AS ({leaf})"] + [f"CREATE TYPE c{i} AS (x c{i - 1})" for i in range(1, depth + 1)]
+
+
+def chain_value(depth, leaf="1"):
+    expr = f"ROW({leaf})::c0"
+    for i in range(1, depth + 1):
+        expr = f"ROW({expr})::c{i}"
+    return expr
+
+
+def test_value_nested_past_the_structural_cap_is_its_output_text(cluster, db, conn, slot):
+    """Past 32 levels a value is written as its output function's text (a JSON string): built as an
+    unprivileged role, whose types these are."""
+    depth = 39  # 40 levels: 32 as JSON structure, the last 8 as record_out's text
+    conn.execute("CREATE ROLE chainer LOGIN")
+    conn.execute("CREATE SCHEMA chainer AUTHORIZATION chainer")
+    try:
+        with cluster.connect(db, user="chainer") as m:
+            m.execute("SET search_path = chainer")
+            for ddl in chain_ddl(depth):
+                m.execute(ddl)
+            m.execute(f"CREATE TABLE deep (id int PRIMARY KEY, v c{depth})")
+            m.execute(f"INSERT INTO deep VALUES (1, {chain_value(depth)})")
+            m.execute("INSERT INTO deep VALUES (2, NULL)")
+            below_cap = "(v)" + ".x" * 32
+            want_text = m.execute(f"SELECT ({below_cap})::text FROM deep WHERE id = 1").fetchone()[0]
+        first, second = slot.changes()
+        v = first["record"]["v"]
+        for _ in range(32):
+            assert set(v) == {"x"}
+            v = v["x"]
+        assert v == want_text and want_text.startswith('("(""(')
+        assert first["errors"] is None
+        assert second["record"] == {"id": 2, "v": None}
+        assert cluster.crash_lines() == []
+    finally:
+        conn.execute("DROP SCHEMA chainer CASCADE")
+        conn.execute("DROP ROLE chainer")
