@@ -137,6 +137,29 @@ def test_size_limit_applies_to_the_converted_object(cluster, encoded_db):
         assert "content" not in streamed[0]
 
 
+def test_change_that_grows_past_the_limit_in_utf8_is_written_in_its_413_form(cluster, encoded_db):
+    """The same for a row: whole through SQL, and over the walsender, where conversion doubles it, the 413 form
+    with the table's metadata and no row images - then the next change as usual."""
+    db = encoded_db("LATIN1")
+    with cluster.connect(db, client_encoding="UTF8") as conn:
+        conn.execute('CREATE TABLE "tablé" (id int PRIMARY KEY, "colonné" text)')
+        conn.execute("ALTER TABLE \"tablé\" REPLICA IDENTITY FULL")
+        slot = new_slot(conn)
+        conn.execute("INSERT INTO \"tablé\" VALUES (1, repeat('é', 600))")
+        conn.execute("UPDATE \"tablé\" SET id = 2")
+        conn.execute("INSERT INTO \"tablé\" VALUES (3, 'next')")
+        whole = sql_rows(conn, slot, "max-change-bytes", "1024")
+        assert [r["record"]["colonné"] for r in whole[:1]] == ["é" * 600] and len(whole) == 3
+        streamed = streamed_rows(stream(cluster, db, slot, end_lsn(conn), "max-change-bytes=1024"))
+        assert [(r["type"], r["errors"]) for r in streamed] == [
+            ("INSERT", ["Error 413: Payload Too Large"]), ("UPDATE", ["Error 413: Payload Too Large"]),
+            ("INSERT", None)]
+        for r in streamed[:2]:
+            assert "record" not in r and "old_record" not in r
+            assert r["table"] == "tablé" and r["columns"][1] == {"name": "colonné", "type": "text"}
+        assert streamed[2]["record"] == {"id": 3, "colonné": "next"}
+
+
 def test_sql_over_a_replication_connection_stays_in_the_database_encoding(cluster, encoded_db):
     """A walsender also runs plain SQL sent over a replication=database connection; its text results must not
     be converted (they are text in the database encoding, converted by the server for the client)."""
