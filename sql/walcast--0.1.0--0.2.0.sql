@@ -161,59 +161,49 @@ ALTER FUNCTION walcast.drop_slot(text) SET search_path = pg_catalog, pg_temp;
 -- database that is not UTF8) a \u escape the encoding cannot hold makes the ::jsonb cast fail. pg_logical_slot_
 -- get_changes has moved the slot past the whole batch by then, so an ERROR there would lose it. Such a row is
 -- returned as a jsonb string holding the row's text instead: jsonb_typeof(row) = 'string' tells it apart, since
--- every walcast object is a JSON object. Each row is cast in its own exception block (a subtransaction) so that
--- no failure can end the function after the slot moved.
+-- every walcast object is a JSON object.
+
+-- One output row as jsonb, never an ERROR: the cast runs in its own exception block (a subtransaction).
+CREATE FUNCTION walcast.row_as_jsonb(data text)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+	RETURN data::jsonb;
+EXCEPTION WHEN OTHERS THEN
+	RETURN to_jsonb(data);
+END
+$fn$;
+
+COMMENT ON FUNCTION walcast.row_as_jsonb(text) IS
+	'One walcast output row as jsonb; a row jsonb cannot hold becomes a jsonb string of its text.';
 
 -- Pending changes as jsonb, without consuming them.
 CREATE OR REPLACE FUNCTION walcast.peek(slot_name text, publication text DEFAULT NULL, upto integer DEFAULT NULL)
 RETURNS SETOF jsonb
-LANGUAGE plpgsql VOLATILE
+LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-DECLARE
-	v_data text;
-	v_row jsonb;
-BEGIN
-	FOR v_data IN
-		SELECT c.data FROM pg_logical_slot_peek_changes($1, NULL, $3,
-			VARIADIC CASE WHEN $2 IS NULL THEN ARRAY[]::text[] ELSE ARRAY['publication', $2] END) c
-	LOOP
-		BEGIN
-			v_row := v_data::jsonb;
-		EXCEPTION WHEN OTHERS THEN
-			v_row := to_jsonb(v_data);
-		END;
-		RETURN NEXT v_row;
-	END LOOP;
-END
+	SELECT walcast.row_as_jsonb(c.data)
+	FROM pg_logical_slot_peek_changes($1, NULL, $3,
+		VARIADIC CASE WHEN $2 IS NULL THEN ARRAY[]::text[] ELSE ARRAY['publication', $2] END) c;
 $fn$;
 
 COMMENT ON FUNCTION walcast.peek(text, text, integer) IS
 	'Returns the pending changes of a walcast slot as jsonb rows without consuming them; upto limits the number of rows. '
 	'A row that jsonb cannot hold is returned as a jsonb string of its text.';
 
--- Pending changes as jsonb, consuming them (the slot moves past them).
+-- Pending changes as jsonb, consuming them (the slot moves past them). pg_logical_slot_get_changes returns its
+-- whole result before the first row is cast, and the cast cannot fail, so every consumed row is returned.
 CREATE OR REPLACE FUNCTION walcast.get(slot_name text, publication text DEFAULT NULL, upto integer DEFAULT NULL)
 RETURNS SETOF jsonb
-LANGUAGE plpgsql VOLATILE
+LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-DECLARE
-	v_data text;
-	v_row jsonb;
-BEGIN
-	FOR v_data IN
-		SELECT c.data FROM pg_logical_slot_get_changes($1, NULL, $3,
-			VARIADIC CASE WHEN $2 IS NULL THEN ARRAY[]::text[] ELSE ARRAY['publication', $2] END) c
-	LOOP
-		BEGIN
-			v_row := v_data::jsonb;
-		EXCEPTION WHEN OTHERS THEN
-			v_row := to_jsonb(v_data);
-		END;
-		RETURN NEXT v_row;
-	END LOOP;
-END
+	SELECT walcast.row_as_jsonb(c.data)
+	FROM pg_logical_slot_get_changes($1, NULL, $3,
+		VARIADIC CASE WHEN $2 IS NULL THEN ARRAY[]::text[] ELSE ARRAY['publication', $2] END) c;
 $fn$;
 
 COMMENT ON FUNCTION walcast.get(text, text, integer) IS

@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 FUNCTIONS = ["check(text)", "create_slot(text,boolean)", "drop_slot(text)", "peek(text,text,integer)",
-             "get(text,text,integer)"]
+             "get(text,text,integer)", "row_as_jsonb(text)"]
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def checks(conn, publication=None):
 def test_extension_creates_schema_and_functions(ext):
     names = {r[0] for r in ext.execute(
         "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'walcast'")}
-    assert {"check", "create_slot", "drop_slot", "peek", "get"} <= names
+    assert {"check", "create_slot", "drop_slot", "peek", "get", "row_as_jsonb"} <= names
     assert ext.execute("SELECT extversion FROM pg_extension WHERE extname = 'walcast'").fetchone()[0] == "0.2.0"
 
 
@@ -209,7 +209,7 @@ def test_refuses_a_walcast_schema_another_role_made(cluster, db, conn, role):
 def test_accepts_a_walcast_schema_the_installer_made(conn):
     conn.execute("CREATE SCHEMA walcast")
     conn.execute("CREATE EXTENSION walcast")
-    assert conn.execute("SELECT count(*) FROM pg_proc WHERE pronamespace = 'walcast'::regnamespace").fetchone()[0] == 5
+    assert conn.execute("SELECT count(*) FROM pg_proc WHERE pronamespace = 'walcast'::regnamespace").fetchone()[0] == 6
 
 
 def test_check_reports_library_and_plugin_allow_list(cluster, db, ext):
