@@ -2,11 +2,14 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
+#include <boost/json/error.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
 #include "core/log.hpp"
+#include "replication/shallow_object.hpp"
 
 namespace walcast::replication {
 
@@ -14,9 +17,10 @@ namespace {
 
 constexpr std::size_t kExcerptChars = 160;
 
-// Boost.JSON refuses documents nested deeper than 32 by default, which a jsonb column value passes easily: such
-// a change would be skipped for every subscriber. The parser keeps its own stack, so a high limit costs nothing
-// until used; it stays finite because destroying a parsed value recurses once per level.
+// Boost.JSON refuses documents nested deeper than 32 by default, which a jsonb column value passes easily. The
+// parser keeps its own stack, so a high limit costs nothing until used; it stays finite because destroying a
+// parsed value recurses once per level. A deeper change is still delivered, without its too-deep members
+// (shallow_object.hpp).
 constexpr std::size_t kMaxPluginJsonDepth = 4096;
 
 bool IsChangeType(std::string_view type) {
@@ -57,6 +61,18 @@ std::optional<WalEvent> Classifier::Classify(Lsn data_start, std::string_view pa
 	boost::json::parse_options options;
 	options.max_depth = kMaxPluginJsonDepth;
 	boost::json::value parsed = boost::json::parse(payload, ec, {}, options);
+	if (ec == boost::json::error::too_deep) {
+		std::vector<std::string> left_out;
+		if (auto members = ParseTopLevelMembers(payload, kMaxPluginJsonDepth, left_out)) {
+			std::string names;
+			for (const auto& key : left_out) names += (names.empty() ? "" : ", ") + key;
+			WALCAST_LOG(warn, "replication", "object at " << FormatLsn(data_start) << " is nested deeper than "
+			                                              << kMaxPluginJsonDepth << " levels in: " << names
+			                                              << "; forwarded without those members to filters and routing");
+			parsed = std::move(*members);
+			ec = {};
+		}
+	}
 	if (ec) {
 		Reject(data_start, payload, "invalid JSON (" + ec.message() + ")");
 		return std::nullopt;

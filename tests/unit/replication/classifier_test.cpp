@@ -1,4 +1,5 @@
 #include "replication/classifier.hpp"
+#include "replication/shallow_object.hpp"
 
 #include <gtest/gtest.h>
 
@@ -38,17 +39,50 @@ TEST(Classifier, TransactionGivesChangesTheCommitLsn) {
 }
 
 TEST(Classifier, DeeplyNestedValuesAreNotRejected) {
-	// A jsonb column 2,000 levels deep: Boost.JSON's default depth limit (32) would have dropped the change.
-	std::string deep = std::string(2000, '[') + std::string(2000, ']');
-	std::string insert = R"({"schema":"public","table":"t","type":"INSERT","record":{"j":)" + deep + "}}";
+	// A change whose jsonb column is nested deep: Boost.JSON's default depth limit (32) would have dropped it.
+	// The object is level 1 and "record" level 2, so a value of depth d makes a document of depth d + 2.
+	auto insert_of_depth = [](std::size_t depth) {
+		std::size_t value_depth = depth - 2;
+		return R"({"schema":"public","table":"t","type":"INSERT","columns":[{"name":"j","type":"jsonb"}],"record":{"j":)" +
+		       std::string(value_depth, '[') + std::string(value_depth, ']') + R"(},"errors":null})";
+	};
 	Classifier c;
-	auto change = c.Classify(0x110, insert);
+	auto change = c.Classify(0x110, insert_of_depth(4096));
+	ASSERT_TRUE(change) << "4096 levels, the limit, are parsed whole";
+	EXPECT_TRUE(change->data->as_object().contains("record"));
+
+	// Deeper: still a change (the plugin's bytes go out unchanged), routed without the member too deep to
+	// parse, so bindings without a filter still receive it.
+	const std::string deep = insert_of_depth(200000);
+	change = c.Classify(0x120, deep);
 	ASSERT_TRUE(change);
 	EXPECT_EQ(change->kind, WalEventKind::Change);
-	std::string too_deep = R"({"schema":"public","table":"t","type":"INSERT","record":{"j":)" +
-	                       std::string(5000, '[') + std::string(5000, ']') + "}}";
-	EXPECT_FALSE(c.Classify(0x120, too_deep)) << "past the limit a change is skipped with a log line, not a crash";
+	EXPECT_EQ(*change->json, deep);
+	const auto& obj = change->data->as_object();
+	EXPECT_FALSE(obj.contains("record"));
+	EXPECT_EQ(obj.at("table").as_string(), "t");
+	EXPECT_EQ(obj.at("type").as_string(), "INSERT");
+	EXPECT_EQ(obj.at("columns").as_array().size(), 1u);
+	EXPECT_TRUE(obj.at("errors").is_null());
+	EXPECT_EQ(c.Rejected(), 0u);
+
+	// Broken JSON is still rejected, deep or not.
+	EXPECT_FALSE(c.Classify(0x130, deep.substr(0, deep.size() - 1)));
 	EXPECT_EQ(c.Rejected(), 1u);
+}
+
+TEST(ShallowObject, SplitsMembersWithoutRecursion) {
+	std::vector<std::string> left_out;
+	auto members = ParseTopLevelMembers(
+	    R"( { "a" : "x\"}" , "b":[1,{"c":"]"}], "d": true,"e\u0041":-1.5e3 ,"deep":[[[[[]]]]]} )", 4, left_out);
+	ASSERT_TRUE(members);
+	EXPECT_EQ(boost::json::serialize(*members), R"({"a":"x\"}","b":[1,{"c":"]"}],"d":true,"eA":-1.5E3})");
+	EXPECT_EQ(left_out, std::vector<std::string>{"deep"});
+	for (const char* bad : {"", "[]", "{", R"({"a")", R"({"a":})", R"({"a":1,})", R"({"a":1} x)", R"({"a":[1})", R"({a:1})"}) {
+		left_out.clear();
+		EXPECT_FALSE(ParseTopLevelMembers(bad, 4, left_out)) << bad;
+	}
+	EXPECT_TRUE(ParseTopLevelMembers("{}", 4, left_out));
 }
 
 TEST(Classifier, AllChangeTypesAreChanges) {
