@@ -43,6 +43,10 @@ public:
 	void set_on_written(std::function<void(beast::error_code, std::size_t)> on_written) {
 		on_written_ = std::move(on_written);
 	}
+	// Called after Beast appended a frame of its own (a pong, the close frame): those bytes count against the
+	// client's queue cap like data frames. Beast answers every ping it reads with a pong that completes at
+	// once here, so a client that sends pings and never reads would otherwise grow the buffer without limit.
+	void set_on_beast_write(std::function<void()> on_beast_write) { on_beast_write_ = std::move(on_beast_write); }
 
 	// Appends one complete, unmasked data frame. False, appending nothing, once a close frame went into
 	// the buffer or a write failed: RFC 6455 allows no data after a close frame.
@@ -76,6 +80,7 @@ public:
 						taken += bytes.size();
 					}
 				}
+				if (taken && on_beast_write_) on_beast_write_();
 				// An asynchronous operation must not complete inside its initiating call.
 				asio::post(socket_.get_executor(), beast::bind_handler(std::move(handler), ec, taken));
 			},
@@ -95,6 +100,7 @@ private:
 	WriteBuffer writing_;  // what the write in flight reads from
 	std::weak_ptr<void> owner_;
 	std::function<void(beast::error_code, std::size_t)> on_written_;
+	std::function<void()> on_beast_write_;
 	std::function<void()> drain_waiter_;
 	beast::error_code error_;
 	Clock::time_point last_progress_{};

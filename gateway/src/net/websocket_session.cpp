@@ -60,6 +60,7 @@ void WebSocketSession::Run(http::request<http::string_body> request) {
 	socket.set_owner(weak_from_this());
 	// Holds a weak reference only: a pending write already keeps the session alive when this runs.
 	socket.set_on_written([this](beast::error_code ec, std::size_t bytes) { OnWritten(ec, bytes); });
+	socket.set_on_beast_write([this] { NoteQueued(/*inside_beast_write=*/true); });
 
 	websocket::stream_base::timeout timeouts{};
 	timeouts.handshake_timeout = settings.handshake_timeout;  // also bounds the closing handshake
@@ -158,12 +159,24 @@ void WebSocketSession::Send(OutFrame frame) {
 		return;
 	}
 	backlog_.Push(std::move(frame));
+	NoteQueued(/*inside_beast_write=*/false);
+}
+
+void WebSocketSession::NoteQueued(bool inside_beast_write) {
+	if (state_ != State::Open) return;
 	const std::size_t queued = queued_bytes();
 	if (!ctx_->slow_policy.OverCap(queued)) return;
 	// Past the hard cap at once; otherwise the sweep judges it by the clock, so a burst of sends to a
 	// busy client does not read the clock per frame.
 	if (queued > ctx_->slow_policy.hard_cap_bytes) {
-		CloseAsSlow();
+		if (!inside_beast_write) {
+			CloseAsSlow();
+			return;
+		}
+		// Inside one of Beast's own writes (a pong) no close may start: close right after it.
+		asio::post(ws_.get_executor(), [self = shared_from_this()] {
+			if (self->state_ == State::Open) self->CloseAsSlow();
+		});
 		return;
 	}
 	if (!over_cap_hook.is_linked()) ctx_->over_cap_sessions.push_back(*this);

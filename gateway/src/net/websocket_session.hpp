@@ -84,6 +84,9 @@ private:
 	void Finish(beast::error_code ec);
 	void MarkActive();
 	void CloseAsSlow();
+	// After bytes were queued for this client (a data frame into the backlog, or a frame of Beast's own into
+	// the socket's buffer): over the cap, the sweep judges it; over the hard cap it is closed as slow.
+	void NoteQueued(bool inside_beast_write);
 	std::string Describe() const;
 
 	// No permessage-deflate: data frames are written by the session, uncompressed, and zlib state would
