@@ -7,6 +7,7 @@
 #include "channels/postgres_subscribe.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/utf8.hpp"
 
 namespace walcast::channels {
 
@@ -232,6 +233,12 @@ void ClientConnection::HandleJoin(InMessage& msg) {
 
 void ClientConnection::HandleBroadcast(Channel& channel, InMessage& msg) {
 	if (msg.binary) {
+		// A binary frame's strings are not checked by the WebSocket layer (text frames are), and the event name
+		// goes into the JSON text frames of vsn-1 receivers, which a browser must drop the connection for.
+		if (!IsValidUtf8(msg.binary->user_event) || !IsValidUtf8(msg.binary->metadata)) {
+			Malformed("binary broadcast event or metadata is not valid UTF-8");
+			return ReplyError(msg, "broadcast event and metadata must be valid UTF-8");
+		}
 		hub_.BroadcastBinary(channel, *msg.binary);
 	} else if (msg.payload.is_object()) {
 		hub_.BroadcastJson(channel, msg.payload);

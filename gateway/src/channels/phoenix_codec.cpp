@@ -1,5 +1,7 @@
 #include "channels/phoenix_codec.hpp"
 
+#include "core/utf8.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -124,10 +126,18 @@ std::optional<InMessage> DecodeBinary(std::string_view frame, std::string& error
 		pos += n;
 		return part;
 	};
+	const std::string_view join_ref = take(join_ref_len);
+	const std::string_view ref = take(ref_len);
+	const std::string_view topic = take(topic_len);
+	// Refs and topic are echoed in replies: without valid UTF-8 there is nothing that can be answered.
+	if (!IsValidUtf8(join_ref) || !IsValidUtf8(ref) || !IsValidUtf8(topic)) {
+		error = "binary broadcast topic or ref is not valid UTF-8";
+		return std::nullopt;
+	}
 	InMessage msg;
-	msg.join_ref = RefFromBytes(take(join_ref_len));
-	msg.ref = RefFromBytes(take(ref_len));
-	msg.topic = std::string(take(topic_len));
+	msg.join_ref = RefFromBytes(join_ref);
+	msg.ref = RefFromBytes(ref);
+	msg.topic = std::string(topic);
 	msg.event = "broadcast";
 	BinaryBroadcast b;
 	b.user_event = std::string(take(event_len));

@@ -638,6 +638,41 @@ TEST_F(HubTest, BinaryBroadcastBecomesKind4ForV2AndJsonForV1) {
 	EXPECT_TRUE(v1.Take().empty());
 }
 
+TEST_F(HubTest, BinaryBroadcastWithInvalidUtf8IsRefusedToTheSenderAndReachesNoOne) {
+	// One byte \xff as the event name would go into vsn-1 receivers' JSON text frames, and a browser must fail
+	// a connection on a text frame that is not UTF-8: one sender could disconnect the whole topic.
+	TestClient sender(hub, Serializer::V2), v2(hub, Serializer::V2), v1(hub, Serializer::V1);
+	Join(sender, "realtime:room1", "[]", "6");
+	Join(v2, "realtime:room1", "[]");
+	Join(v1, "realtime:room1", "[]");
+	v1.Take();
+	v2.Take();
+	const auto errors_before = GlobalMetrics().client_errors.load();
+	std::string bad_event = std::string("\x03\x01\x01\x0e\x01\x00\x01", 7) + "67realtime:room1\xff" + R"({"x":1})";
+	sender.conn->OnBinary(bad_event);
+	auto replies = sender.Take();
+	ASSERT_EQ(replies.size(), 1u);
+	EXPECT_EQ(replies[0].event, "phx_reply");
+	EXPECT_EQ(replies[0].payload.at("status"), json::value("error"));
+	EXPECT_TRUE(v1.Take().empty());
+	EXPECT_TRUE(v2.Take().empty());
+	std::string bad_meta = std::string("\x03\x01\x01\x0e\x01\x02\x01", 7) + "67realtime:room1e\xc3\x28" + R"({"x":1})";
+	sender.conn->OnBinary(bad_meta);
+	EXPECT_EQ(sender.Take().size(), 1u);
+	EXPECT_TRUE(v1.Take().empty());
+	// A topic that is not UTF-8 cannot even be answered: dropped and counted.
+	std::string bad_topic = std::string("\x03\x01\x01\x0e\x01\x00\x01", 7) + "67realtime:roo\xff" "e" + R"({"x":1})";
+	sender.conn->OnBinary(bad_topic);
+	EXPECT_TRUE(sender.Take().empty());
+	EXPECT_EQ(GlobalMetrics().client_errors.load(), errors_before + 3);
+	// The same broadcast with a valid name still goes through.
+	std::string good = std::string("\x03\x01\x01\x0e\x02\x00\x01", 7) + "67realtime:room1\xc3\xa9" + R"({"x":1})";
+	sender.conn->OnBinary(good);
+	auto msgs = v1.Take();
+	ASSERT_EQ(msgs.size(), 1u);
+	EXPECT_EQ(msgs[0].payload.at("event"), json::value("\xc3\xa9"));
+}
+
 TEST_F(HubTest, PresenceTrackUntrackAndLeave) {
 	TestClient alice(hub, Serializer::V2), bob(hub, Serializer::V2), quiet(hub, Serializer::V2);
 	alice.Send(R"(["1","1","realtime:p","phx_join",{"config":{"presence":{"key":"alice","enabled":true}}}])");
