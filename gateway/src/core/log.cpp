@@ -35,6 +35,25 @@ bool ParseLevel(std::string_view text, Level& out) {
 	return true;
 }
 
+std::string Sanitize(std::string_view message) {
+	static const char kHex[] = "0123456789abcdef";
+	const std::size_t kept = message.size() > kMaxMessageBytes ? kMaxMessageBytes : message.size();
+	std::string out;
+	out.reserve(kept + 32);
+	for (std::size_t i = 0; i < kept; ++i) {
+		const auto c = static_cast<unsigned char>(message[i]);
+		if (c >= 0x20 && c != 0x7f) {
+			out.push_back(static_cast<char>(c));
+			continue;
+		}
+		out.append("\\x");
+		out.push_back(kHex[c >> 4]);
+		out.push_back(kHex[c & 0xf]);
+	}
+	if (kept < message.size()) out.append("... (").append(std::to_string(message.size() - kept)).append(" more bytes)");
+	return out;
+}
+
 void Write(Level level, std::string_view component, std::string_view message) {
 	using namespace std::chrono;
 	auto now = system_clock::now();
@@ -47,7 +66,7 @@ void Write(Level level, std::string_view component, std::string_view message) {
 	              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(millis));
 	std::string line;
 	line.reserve(message.size() + component.size() + 48);
-	line.append(stamp).append(" ").append(Name(level)).append(" ").append(component).append(": ").append(message);
+	line.append(stamp).append(" ").append(Name(level)).append(" ").append(component).append(": ").append(Sanitize(message));
 	line.push_back('\n');
 	std::fwrite(line.data(), 1, line.size(), stderr);
 }

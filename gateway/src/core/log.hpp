@@ -3,7 +3,9 @@
 //   2026-11-28T05:40:01.123Z info  replication: connected, slot walcast resumed at 0/16B3740
 // Thread-safe: each line is written with one call.
 
+#include <cstddef>
 #include <sstream>
+#include <string>
 #include <string_view>
 
 namespace walcast::log {
@@ -14,6 +16,12 @@ void SetLevel(Level level);
 bool Enabled(Level level);
 bool ParseLevel(std::string_view text, Level& out);
 void Write(Level level, std::string_view component, std::string_view message);
+
+// Messages often carry what a client or the database sent (topics, filters, event names). Control bytes are
+// written as \xNN, so a newline in a topic cannot forge a log line, and a message is cut after
+// kMaxMessageBytes with the count of what was left out, so one client cannot write megabytes per line.
+inline constexpr std::size_t kMaxMessageBytes = 4096;
+std::string Sanitize(std::string_view message);
 
 // Builds the message only when the level is on:  WALCAST_LOG(info, "hub", "client " << id << " closed");
 #define WALCAST_LOG(level, component, stream_expr)                                   \
