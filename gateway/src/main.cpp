@@ -28,6 +28,7 @@
 #include "core/delivery_progress.hpp"
 #include "core/log.hpp"
 #include "net/dispatch_pump.hpp"
+#include "net/run_loop.hpp"
 #include "net/server.hpp"
 #include "replication/stream.hpp"
 
@@ -112,7 +113,7 @@ int Run(const Config& config) {
 		});
 	});
 
-	ioc.run();
+	net::RunSurvivingHandlerExceptions(ioc);
 	if (stopper.joinable()) stopper.join();
 	WALCAST_LOG(info, "gateway", "stopped");
 	return 0;
