@@ -1,4 +1,5 @@
 """Delivery guarantees across database trouble: nothing lost, nothing duplicated, the slot never held back."""
+import shutil
 import threading
 import time
 
@@ -129,6 +130,65 @@ def test_database_restart_keeps_clients_connected_and_resumes():
             gw.log.wait_for(r"(?i)reconnect|retry|lost", start=mark)
             status, health = gw.health()
             assert status == 200 and health["replication"]["connected"] is True
+            c.close()
+        finally:
+            assert gw.stop() == 0
+        assert not pg.crash_lines()
+    finally:
+        pg.destroy()
+
+
+def _reinitialise(pg):
+    """The same address, a new database: what a restore, a re-created container or a failover looks like."""
+    pg.stop("immediate")
+    shutil.rmtree(pg.datadir)
+    pg.init().start()
+
+
+def _prepare(pg):
+    with pg.connect() as conn:
+        conn.execute("CREATE PUBLICATION supabase_realtime FOR ALL TABLES")
+        conn.execute("CREATE TABLE public.t (id int PRIMARY KEY)")
+
+
+def test_database_replaced_under_the_gateway_streams_the_new_one():
+    """A new system identifier means every remembered LSN is meaningless: the old database had written far more
+    WAL, so kept positions would drop every new transaction as a replay, and the first status would confirm a
+    position past the new server's WAL end. Clients keep their sockets and get the new database's changes."""
+    pg = PgCluster().init().start()
+    try:
+        _prepare(pg)
+        gw = Gateway(pg, "postgres").start()
+        try:
+            c = PhxClient(gw.ws_url)
+            c.join_changes("realtime:t", [{"event": "*", "schema": "public", "table": "t"}])
+            with pg.connect() as conn:
+                for _ in range(3):  # 48 MB of WAL: the old database's positions lie far past the new one's
+                    conn.execute("SELECT pg_switch_wal()")
+                    conn.execute("CREATE TABLE filler AS SELECT 1 AS x; DROP TABLE filler")
+                conn.execute("INSERT INTO t VALUES (1)")
+            assert [m["payload"]["data"]["record"]["id"] for m in c.changes(1, timeout=30)] == [1]
+            old_lsn = gw.health()[1]["replication"]["confirmed_lsn"]
+            mark = gw.log.mark()
+            _reinitialise(pg)
+            _prepare(pg)
+            gw.log.wait_for(r"the database changed: system \d+ timeline 1 is now system \d+", timeout=60, start=mark)
+            gw.log.wait_for(r"slot walcast_test created", timeout=60, start=mark)
+            gw.log.wait_for(r"streaming from slot", timeout=60, start=mark)
+            with pg.connect() as conn:
+                conn.execute("INSERT INTO t VALUES (2)")
+                conn.execute("INSERT INTO t VALUES (3)")
+                new_end = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0]
+            assert [m["payload"]["data"]["record"]["id"] for m in c.changes(2, timeout=30)] == [2, 3]
+            # The slot on the new database is confirmed within its own WAL, never at the old database's position.
+            with pg.connect() as conn:
+                conn.execute("INSERT INTO t VALUES (4)")
+            c.changes(1, timeout=30)
+            with pg.connect() as conn:
+                confirmed, beyond = conn.execute(
+                    "SELECT confirmed_flush_lsn::text, confirmed_flush_lsn > pg_current_wal_lsn() "
+                    "FROM pg_replication_slots WHERE slot_name = 'walcast_test'").fetchone()
+            assert beyond is False, (confirmed, old_lsn, new_end)
             c.close()
         finally:
             assert gw.stop() == 0

@@ -22,6 +22,10 @@ public:
 	std::uint64_t HandledCount() const { return handled_count_.load(std::memory_order_acquire); }
 	Lsn HandledCommit() const { return handled_commit_.load(std::memory_order_relaxed); }
 
+	// Replication stage, when the database was replaced or failed over, once every event posted from the old one
+	// was handled: the old commit position means nothing on the new database (it may lie past its WAL end).
+	void ForgetHandledCommit() { handled_commit_.store(kInvalidLsn, std::memory_order_relaxed); }
+
 private:
 	std::atomic<std::uint64_t> handled_count_{0};
 	std::atomic<Lsn> handled_commit_{kInvalidLsn};

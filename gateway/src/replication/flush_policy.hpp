@@ -35,6 +35,11 @@ public:
 		return handled_count >= posted_ ? 0 : posted_ - handled_count;
 	}
 	Lsn Received() const { return received_; }
+	// The database was replaced or failed over: positions of the old one are forgotten (counts are kept).
+	void ForgetPositions() {
+		received_ = kInvalidLsn;
+		flush_ = kInvalidLsn;
+	}
 	Lsn Flush() const { return flush_; }
 
 private:

@@ -343,7 +343,20 @@ bool ReplicationStream::RunSession(Clock::duration& streamed_for) {
 	}
 	const std::string dbname = PQgetvalue(identity.get(), 0, 3);
 	const std::string system_id = PQgetvalue(identity.get(), 0, 0);
+	const std::string timeline = PQgetvalue(identity.get(), 0, 1);
 	const std::string server_wal = PQgetvalue(identity.get(), 0, 2);
+	if (!known_system_id_.empty() && (system_id != known_system_id_ || timeline != known_timeline_)) {
+		// Every LSN remembered so far belongs to the old database: kept, the deduplicator would drop the new
+		// database's transactions as replays until its WAL passed the old position, and the first status would
+		// confirm a position past the new server's WAL end.
+		WALCAST_LOG(warn, kLog, "the database changed: system " << known_system_id_ << " timeline " << known_timeline_
+		                            << " is now system " << system_id << " timeline " << timeline << " (server WAL at "
+		                            << server_wal << "); forgetting the old positions, streaming the new database's "
+		                            << "changes (the slot is created if it is missing)");
+		if (!ForgetPreviousDatabase()) return false;
+	}
+	known_system_id_ = system_id;
+	known_timeline_ = timeline;
 
 	if (!EnsureSlot(c, dbname)) return false;
 
@@ -370,6 +383,22 @@ bool ReplicationStream::RunSession(Clock::duration& streamed_for) {
 	const auto began = Clock::now();
 	Stream(c);
 	streamed_for = Clock::now() - began;
+	return true;
+}
+
+bool ReplicationStream::ForgetPreviousDatabase() {
+	// Events of the old database still in flight go on to their clients; only once they are handled can its
+	// commit position be forgotten without one of them setting it again.
+	DeliverBatch();
+	while (!stop_requested_ && flush_.InFlight(progress_.HandledCount()) > 0)
+		Wait(-1, 0, Clock::now() + std::chrono::milliseconds(20), true);
+	if (stop_requested_) return false;
+	dedup_ = Deduplicator{};
+	flush_.ForgetPositions();
+	progress_.ForgetHandledCommit();
+	last_sent_flush_ = kInvalidLsn;
+	received_lsn_.store(kInvalidLsn, std::memory_order_relaxed);
+	confirmed_lsn_.store(kInvalidLsn, std::memory_order_relaxed);
 	return true;
 }
 

@@ -86,6 +86,9 @@ private:
 	PgConnPtr Connect();
 	PgResultPtr Execute(PGconn* conn, const std::string& command, const char* what);
 	bool EnsureSlot(PGconn* conn, const std::string& dbname);
+	// Called when IDENTIFY_SYSTEM names another system or timeline than the last session's: waits until every
+	// event of the old database was handled, then forgets its positions. False if stopped meanwhile.
+	bool ForgetPreviousDatabase();
 	void Stream(PGconn* conn);
 	ReadResult ReadAvailable(PGconn* conn, bool& force_status);
 	void HandleCopyData(const char* data, std::size_t size, bool& force_status);
@@ -122,6 +125,10 @@ private:
 	std::uint64_t pauses_unreported_ = 0;
 	Clock::time_point last_pause_report_{};
 	std::uint64_t session_skipped_ = 0;  // replayed events the deduplicator dropped in this session
+	// The database the last session streamed from (IDENTIFY_SYSTEM): a new system identifier (re-created
+	// database) or timeline (failover) makes every LSN remembered so far meaningless.
+	std::string known_system_id_;
+	std::string known_timeline_;
 	bool session_skip_reported_ = false;
 
 	std::atomic<bool> connected_{false};
