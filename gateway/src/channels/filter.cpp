@@ -153,6 +153,13 @@ bool ParseCondition(std::string_view text, FilterCondition& out, std::string& er
 			}
 			return true;
 		}
+		case FilterOp::Like:
+		case FilterOp::Ilike: {
+			auto pattern = Unquote(value);
+			out.like = LikePattern(pattern, out.op == FilterOp::Ilike);
+			out.value = MakeLiteral(std::move(pattern));
+			return true;
+		}
 		default: out.value = MakeLiteral(Unquote(value)); return true;
 	}
 }
@@ -199,10 +206,14 @@ std::optional<bool> Truth(const FilterCondition& c, TypeClass type, const json::
 			return false;
 		}
 		case FilterOp::Like:
-		case FilterOp::Ilike:
+		case FilterOp::Ilike: {
 			if (v.is_null()) return std::nullopt;
-			if (auto* s = v.if_string()) return LikeMatch(*s, c.value.text, c.op == FilterOp::Ilike);
-			return LikeMatch(RenderText(v), c.value.text, c.op == FilterOp::Ilike);
+			auto like = [&](std::string_view text) {
+				return c.like ? c.like->Matches(text) : LikeMatch(text, c.value.text, c.op == FilterOp::Ilike);
+			};
+			if (auto* s = v.if_string()) return like(*s);
+			return like(RenderText(v));
+		}
 		case FilterOp::Is: {
 			// IS never yields NULL.
 			std::optional<bool> b;

@@ -12,6 +12,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include "channels/like_pattern.hpp"
 #include "channels/typed_value.hpp"
 
 namespace walcast::channels {
@@ -27,6 +28,7 @@ struct FilterCondition {
 	Literal value;                    // scalar operators
 	std::vector<Literal> values;      // in
 	IsValue is_value = IsValue::Null; // is
+	std::optional<LikePattern> like;  // like, ilike: `value` compiled once here, not per change
 };
 
 struct Filter {
