@@ -67,6 +67,14 @@ net::ServerSettings ServerSettingsFrom(const Config& c) {
 	return s;
 }
 
+channels::FilterLimits FilterLimitsFrom(const Config& c) {
+	channels::FilterLimits limits;
+	limits.max_bytes = c.max_filter_bytes;
+	limits.max_conditions = c.max_filter_conditions;
+	limits.max_like_pattern_bytes = c.max_like_pattern_bytes;
+	return limits;
+}
+
 int Run(const Config& config) {
 	asio::io_context ioc{1};
 	// Keeps the network thread alive until the replication stream has stopped, so events it posted before
@@ -77,6 +85,7 @@ int Run(const Config& config) {
 	channels::PgCatalog catalog(WithDatabase<channels::PgCatalogSettings>(config),
 	                            [&ioc](std::function<void()> f) { asio::post(ioc, std::move(f)); });
 	channels::Hub hub(progress, catalog);
+	hub.SetFilterLimits(FilterLimitsFrom(config));
 
 	std::optional<net::Server> server;
 	try {

@@ -186,7 +186,7 @@ void ClientConnection::HandleJoin(InMessage& msg) {
 				}
 				json::object echo = *obj;
 				std::string error;
-				auto binding = ParseBindingEntry(*obj, error);
+				auto binding = ParseBindingEntry(*obj, error, hub_.filter_limits());
 				if (binding) {
 					echo["id"] = binding->id;
 					channel->bindings.push_back(std::move(*binding));
@@ -203,7 +203,7 @@ void ClientConnection::HandleJoin(InMessage& msg) {
 		response = json::object{{"postgres_changes", std::move(echoes)}};
 	} else {
 		std::string error;
-		auto binding = ParseLegacyTopic(subtopic, error);
+		auto binding = ParseLegacyTopic(subtopic, error, hub_.filter_limits());
 		if (binding) {
 			channel->bindings.push_back(std::move(*binding));
 		} else {

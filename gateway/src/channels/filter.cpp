@@ -102,7 +102,12 @@ std::string Unquote(std::string_view text) {
 	return out;
 }
 
-bool ParseCondition(std::string_view text, FilterCondition& out, std::string& error) {
+// "... Maximum N (SETTING)", worded like the original server's "too many values for `in` filter. Maximum 100".
+std::string OverLimit(const std::string& what, std::size_t max, const char* setting) {
+	return what + ". Maximum " + std::to_string(max) + " (" + setting + ")";
+}
+
+bool ParseCondition(std::string_view text, const FilterLimits& limits, FilterCondition& out, std::string& error) {
 	auto eq = text.find('=');
 	if (eq == std::string_view::npos || Trim(text.substr(0, eq)).empty()) {
 		error = ParseError(text);
@@ -153,6 +158,19 @@ bool ParseCondition(std::string_view text, FilterCondition& out, std::string& er
 			}
 			return true;
 		}
+		case FilterOp::Like:
+		case FilterOp::Ilike: {
+			auto pattern = Unquote(value);
+			if (pattern.size() > limits.max_like_pattern_bytes) {
+				error = OverLimit("`" + std::string(FilterOpName(out.op)) + "` pattern too long: " +
+				                      std::to_string(pattern.size()) + " bytes",
+				                  limits.max_like_pattern_bytes, "MAX_LIKE_PATTERN_BYTES");
+				return false;
+			}
+			out.like = LikePattern(pattern, out.op == FilterOp::Ilike);
+			out.value = MakeLiteral(std::move(pattern));
+			return true;
+		}
 		default: out.value = MakeLiteral(Unquote(value)); return true;
 	}
 }
@@ -199,10 +217,14 @@ std::optional<bool> Truth(const FilterCondition& c, TypeClass type, const json::
 			return false;
 		}
 		case FilterOp::Like:
-		case FilterOp::Ilike:
+		case FilterOp::Ilike: {
 			if (v.is_null()) return std::nullopt;
-			if (auto* s = v.if_string()) return LikeMatch(*s, c.value.text, c.op == FilterOp::Ilike);
-			return LikeMatch(RenderText(v), c.value.text, c.op == FilterOp::Ilike);
+			auto like = [&](std::string_view text) {
+				return c.like ? c.like->Matches(text) : LikeMatch(text, c.value.text, c.op == FilterOp::Ilike);
+			};
+			if (auto* s = v.if_string()) return like(*s);
+			return like(RenderText(v));
+		}
 		case FilterOp::Is: {
 			// IS never yields NULL.
 			std::optional<bool> b;
@@ -223,8 +245,14 @@ std::optional<bool> Truth(const FilterCondition& c, TypeClass type, const json::
 
 }  // namespace
 
-std::optional<Filter> ParseFilter(std::string_view text, std::string& error) {
+std::optional<Filter> ParseFilter(std::string_view text, std::string& error, const FilterLimits& limits) {
 	Filter filter;
+	// Checked before anything else so that parsing itself is bounded too.
+	if (text.size() > limits.max_bytes) {
+		error = OverLimit("filter too long: " + std::to_string(text.size()) + " bytes", limits.max_bytes,
+		                  "MAX_FILTER_BYTES");
+		return std::nullopt;
+	}
 	if (Trim(text).empty()) return filter;
 	// Re-join pieces that do not start a condition: their comma was part of the previous value.
 	std::vector<std::string> conditions;
@@ -235,9 +263,14 @@ std::optional<Filter> ParseFilter(std::string_view text, std::string& error) {
 			conditions.emplace_back(piece);
 		}
 	}
+	if (conditions.size() > limits.max_conditions) {
+		error = OverLimit("too many conditions in `filter`: " + std::to_string(conditions.size()), limits.max_conditions,
+		                  "MAX_FILTER_CONDITIONS");
+		return std::nullopt;
+	}
 	for (auto& condition : conditions) {
 		FilterCondition c;
-		if (!ParseCondition(condition, c, error)) return std::nullopt;
+		if (!ParseCondition(condition, limits, c, error)) return std::nullopt;
 		filter.conditions.push_back(std::move(c));
 	}
 	return filter;

@@ -17,6 +17,7 @@
 
 #include "channels/catalog.hpp"
 #include "channels/channel.hpp"
+#include "channels/filter.hpp"
 #include "core/delivery_progress.hpp"
 #include "core/wal_event.hpp"
 
@@ -45,6 +46,9 @@ public:
 	// when events flow again (the database is back), at most every retry interval (2 s).
 	void RetrySubscribeLater(const std::shared_ptr<Channel>& channel);
 	void SetSubscribeRetryInterval(std::chrono::milliseconds interval) { retry_interval_ = interval; }
+	// What a postgres_changes filter may cost; joins with a filter over them get a `system` error.
+	void SetFilterLimits(const FilterLimits& limits) { filter_limits_ = limits; }
+	const FilterLimits& filter_limits() const { return filter_limits_; }
 
 	// Relays a client broadcast to the topic's channels (the sender too only with broadcast.self).
 	// JSON form: `payload` is the sender's {type, event, payload} map, relayed as is.
@@ -97,6 +101,7 @@ private:
 	std::vector<std::weak_ptr<Channel>> subscribe_retries_;
 	std::optional<std::chrono::steady_clock::time_point> last_retry_;
 	std::chrono::milliseconds retry_interval_{2000};
+	FilterLimits filter_limits_;
 	std::vector<Match> matches_;            // scratch for one change
 	std::vector<std::int64_t> match_ids_;  // scratch for one change
 };

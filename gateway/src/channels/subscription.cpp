@@ -59,8 +59,8 @@ void SetEvent(PostgresBinding& b, std::string_view event) {
 	}
 }
 
-bool SetFilter(PostgresBinding& b, std::string_view text, std::string& error) {
-	auto filter = ParseFilter(text, error);
+bool SetFilter(PostgresBinding& b, std::string_view text, const FilterLimits& limits, std::string& error) {
+	auto filter = ParseFilter(text, error, limits);
 	if (!filter) return false;
 	b.filter = std::move(*filter);
 	b.filter_text = std::string(text);
@@ -96,7 +96,8 @@ std::int64_t BindingId(const json::object& entry) {
 	return static_cast<std::int64_t>(hash % kMax + 1);
 }
 
-std::optional<PostgresBinding> ParseBindingEntry(const json::object& entry, std::string& error) {
+std::optional<PostgresBinding> ParseBindingEntry(const json::object& entry, std::string& error,
+                                                 const FilterLimits& limits) {
 	PostgresBinding b;
 	b.id = BindingId(entry);
 	if (auto* event = entry.if_contains("event"); event && event->is_string()) SetEvent(b, event->get_string());
@@ -122,11 +123,12 @@ std::optional<PostgresBinding> ParseBindingEntry(const json::object& entry, std:
 		        json::serialize(entry);
 		return std::nullopt;
 	}
-	if (filter && !SetFilter(b, *filter, error)) return std::nullopt;
+	if (filter && !SetFilter(b, *filter, limits, error)) return std::nullopt;
 	return b;
 }
 
-std::optional<PostgresBinding> ParseLegacyTopic(std::string_view subtopic, std::string& error) {
+std::optional<PostgresBinding> ParseLegacyTopic(std::string_view subtopic, std::string& error,
+                                                const FilterLimits& limits) {
 	PostgresBinding b;
 	b.id = 0;
 	// At most three parts: the filter itself may contain ':' (timestamps).
@@ -145,7 +147,7 @@ std::optional<PostgresBinding> ParseLegacyTopic(std::string_view subtopic, std::
 		error = "invalid topic: expected schema[:table[:filter]], got " + std::string(subtopic);
 		return std::nullopt;
 	}
-	if (parts.size() > 2 && !SetFilter(b, parts[2], error)) return std::nullopt;
+	if (parts.size() > 2 && !SetFilter(b, parts[2], limits, error)) return std::nullopt;
 	return b;
 }
 

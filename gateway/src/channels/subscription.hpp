@@ -47,11 +47,14 @@ bool PatternMatches(std::string_view pattern, std::string_view name);
 // in 1..2^27-1, never 0 (realtime-js treats 0 as "no id").
 std::int64_t BindingId(const boost::json::object& entry);
 
-// One entry of config.postgres_changes. On error returns nullopt with the client-facing message.
-std::optional<PostgresBinding> ParseBindingEntry(const boost::json::object& entry, std::string& error);
+// One entry of config.postgres_changes. On error returns nullopt with the client-facing message; a filter
+// over `limits` is such an error.
+std::optional<PostgresBinding> ParseBindingEntry(const boost::json::object& entry, std::string& error,
+                                                 const FilterLimits& limits = {});
 
 // A legacy (pre-`config`) sub-topic: "*", "schema", "schema:table", "schema:table:col=op.value".
-std::optional<PostgresBinding> ParseLegacyTopic(std::string_view subtopic, std::string& error);
+std::optional<PostgresBinding> ParseLegacyTopic(std::string_view subtopic, std::string& error,
+                                                const FilterLimits& limits = {});
 
 // Checks a binding against the published tables the catalog found for its pattern: at least one table,
 // and every filter column present (with a literal its type accepts) in each. Empty string when fine.

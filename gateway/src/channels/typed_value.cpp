@@ -182,45 +182,6 @@ std::optional<bool> ParseBool(std::string_view text) {
 	return std::nullopt;
 }
 
-bool LikeMatch(std::string_view text, std::string_view pattern, bool case_insensitive) {
-	auto fold = [&](unsigned char c) { return case_insensitive ? std::tolower(c) : c; };
-	auto char_len = [](std::string_view s, std::size_t at) {
-		std::size_t n = 1;
-		while (at + n < s.size() && (static_cast<unsigned char>(s[at + n]) & 0xC0) == 0x80) ++n;
-		return n;
-	};
-	// Greedy match with one backtrack point: the last % seen. Linear in practice, never exponential.
-	std::size_t t = 0, p = 0;
-	std::size_t star_p = std::string_view::npos, star_t = 0;
-	while (t < text.size()) {
-		if (p < pattern.size() && (pattern[p] == '%' || pattern[p] == '*')) {
-			star_p = ++p;
-			star_t = t;
-			continue;
-		}
-		if (p < pattern.size() && pattern[p] == '_') {
-			t += char_len(text, t);
-			++p;
-			continue;
-		}
-		if (p < pattern.size()) {
-			std::size_t lit = p;
-			if (pattern[lit] == '\\' && lit + 1 < pattern.size()) ++lit;
-			if (fold(static_cast<unsigned char>(pattern[lit])) == fold(static_cast<unsigned char>(text[t]))) {
-				p = lit + 1;
-				++t;
-				continue;
-			}
-		}
-		if (star_p == std::string_view::npos) return false;
-		star_t += char_len(text, star_t);
-		t = star_t;
-		p = star_p;
-	}
-	while (p < pattern.size() && (pattern[p] == '%' || pattern[p] == '*')) ++p;
-	return p == pattern.size();
-}
-
 std::string RenderText(const json::value& value) {
 	if (auto* s = value.if_string()) return std::string(*s);
 	return json::serialize(value);

@@ -41,9 +41,6 @@ int CompareDecimal(const Decimal& a, const Decimal& b);
 // PostgreSQL boolin spellings: t/f, true/false, yes/no, on/off, 1/0 (case-insensitive).
 std::optional<bool> ParseBool(std::string_view text);
 
-// LIKE: % any run, _ one character (UTF-8 aware), \ escapes. PostgREST also lets * stand for %.
-bool LikeMatch(std::string_view text, std::string_view pattern, bool case_insensitive);
-
 // A filter value, with its number and boolean readings worked out once when the filter is parsed rather
 // than for every row.
 struct Literal {

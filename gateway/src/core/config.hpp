@@ -28,6 +28,10 @@ struct Config {
 	std::size_t max_message_bytes = 5'000'000;
 	std::size_t max_client_queue_bytes = 8u << 20;
 	std::chrono::seconds idle_timeout{60};
+	// postgres_changes filters (channels::FilterLimits)
+	std::size_t max_filter_bytes = 16384;
+	std::size_t max_filter_conditions = 16;
+	std::size_t max_like_pattern_bytes = 256;
 	// replication
 	std::chrono::milliseconds status_interval{1000};
 	std::chrono::milliseconds max_reconnect_backoff{5000};

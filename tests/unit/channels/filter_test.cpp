@@ -4,6 +4,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include "channels/like_pattern.hpp"
 #include "channels/typed_value.hpp"
 
 namespace walcast::channels {
@@ -186,6 +187,89 @@ TEST(Filter, ParseErrors) {
 	for (int i = 0; i < 100; ++i) many += (i ? "," : "") + std::to_string(i);
 	std::string error;
 	EXPECT_TRUE(ParseFilter(many + ")", error));
+}
+
+// ---- limits (FilterLimits): each at its edge, with the default values and with configured ones ----
+
+std::string ConditionsFilter(std::size_t count) {
+	std::string text;
+	for (std::size_t i = 0; i < count; ++i) text += (i ? "," : "") + std::string("id=gt.") + std::to_string(i);
+	return text;
+}
+
+TEST(FilterLimits, DefaultsAreFarAboveRealtimeFilters) {
+	FilterLimits limits;
+	EXPECT_EQ(limits.max_bytes, 16384u);
+	EXPECT_EQ(limits.max_conditions, 16u);
+	EXPECT_EQ(limits.max_like_pattern_bytes, 256u);
+	// An `in` of the most values allowed, each a quoted UUID, fits several times over.
+	std::string in = "uid=in.(";
+	for (std::size_t i = 0; i < kMaxInValues; ++i) in += (i ? "," : "") + std::string("\"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\"");
+	in += ")";
+	EXPECT_LT(in.size() * 4, limits.max_bytes);
+	EXPECT_TRUE(Matches(in));
+}
+
+TEST(FilterLimits, FilterBytesAtTheLimitAcceptedOneOverRejected) {
+	std::string at_limit = "name=eq." + std::string(16384 - 8, 'x');
+	ASSERT_EQ(at_limit.size(), 16384u);
+	EXPECT_FALSE(Matches(at_limit));  // parses, and is compared like any other value
+	EXPECT_EQ(ParseErrorOf(at_limit + "x"), "filter too long: 16385 bytes. Maximum 16384 (MAX_FILTER_BYTES)");
+
+	FilterLimits limits;
+	limits.max_bytes = 12;
+	std::string error;
+	EXPECT_TRUE(ParseFilter("name=eq.Bob", error, limits));   // 11 bytes
+	EXPECT_TRUE(ParseFilter("name=eq.Bobo", error, limits));  // 12
+	EXPECT_FALSE(ParseFilter("name=eq.Bobby", error, limits));
+	EXPECT_EQ(error, "filter too long: 13 bytes. Maximum 12 (MAX_FILTER_BYTES)");
+	// Whitespace counts: the limit is on what the client sent.
+	EXPECT_FALSE(ParseFilter(std::string(13, ' '), error, limits));
+}
+
+TEST(FilterLimits, ConditionsAtTheLimitAcceptedOneOverRejected) {
+	EXPECT_FALSE(Matches(ConditionsFilter(16)));  // parses (id=gt.15 is false for id 10)
+	EXPECT_TRUE(Matches(ConditionsFilter(10)));
+	EXPECT_EQ(ParseErrorOf(ConditionsFilter(17)), "too many conditions in `filter`: 17. Maximum 16 (MAX_FILTER_CONDITIONS)");
+
+	FilterLimits limits;
+	limits.max_conditions = 1;  // Realtime's own filters
+	std::string error;
+	EXPECT_TRUE(ParseFilter("id=eq.1", error, limits));
+	EXPECT_TRUE(ParseFilter("name=eq.Smith, John", error, limits));  // a comma inside a value is no condition
+	EXPECT_FALSE(ParseFilter("id=gt.0,id=lt.9", error, limits));
+	EXPECT_EQ(error, "too many conditions in `filter`: 2. Maximum 1 (MAX_FILTER_CONDITIONS)");
+}
+
+TEST(FilterLimits, LikePatternAtTheLimitAcceptedOneOverRejected) {
+	std::string pattern(255, '%');
+	EXPECT_TRUE(Matches("name=like." + pattern + "e"));  // 256 bytes
+	EXPECT_EQ(ParseErrorOf("name=like." + pattern + "ce"),
+	          "`like` pattern too long: 257 bytes. Maximum 256 (MAX_LIKE_PATTERN_BYTES)");
+	EXPECT_EQ(ParseErrorOf("name=not.ilike." + pattern + "ce"),
+	          "`ilike` pattern too long: 257 bytes. Maximum 256 (MAX_LIKE_PATTERN_BYTES)");
+	// The pattern is measured as matched: without the quotes around it.
+	EXPECT_TRUE(Matches("name=like.\"" + pattern + "e\""));
+
+	FilterLimits limits;
+	limits.max_like_pattern_bytes = 3;
+	std::string error;
+	EXPECT_TRUE(ParseFilter("name=ilike.al%", error, limits));
+	EXPECT_FALSE(ParseFilter("name=ilike.ali%", error, limits));
+	EXPECT_EQ(error, "`ilike` pattern too long: 4 bytes. Maximum 3 (MAX_LIKE_PATTERN_BYTES)");
+	EXPECT_TRUE(ParseFilter("name=eq.Alice", error, limits));  // other operators are not patterns
+}
+
+// A like pattern of the longest allowed size against a 50 KB column, the case that used to take seconds.
+TEST(FilterLimits, WorstLikeAtTheCapStillAnswersCorrectly) {
+	std::string pattern;
+	while (pattern.size() < 254) pattern += "%a";
+	pattern += "%b";
+	Row row = MakeRow();
+	row.record["name"] = std::string(50'000, 'a');
+	EXPECT_FALSE(Matches("name=like." + pattern, row));
+	row.record["name"] = std::string(50'000, 'a') + "b";
+	EXPECT_TRUE(Matches("name=like." + pattern, row));
 }
 
 TEST(TypedValue, DecimalOrdering) {

@@ -190,6 +190,71 @@ TEST_F(HubTest, BadFilterAndBadColumnAreSystemErrors) {
 	EXPECT_TRUE(c.Take().empty());
 }
 
+// A filter over a configured limit is refused at join like a malformed one: the channel stays joined,
+// the client gets the `system` error naming the limit, nothing is asked of the database or delivered.
+TEST_F(HubTest, FilterOverALimitIsASystemErrorAtJoin) {
+	FilterLimits limits;
+	limits.max_conditions = 2;
+	limits.max_like_pattern_bytes = 3;
+	hub.SetFilterLimits(limits);
+	auto before = GlobalMetrics().client_errors.load();
+	TestClient c(hub, Serializer::V2);
+	auto join = [&](std::string_view topic, std::string_view filter) {
+		c.Send(R"(["1","1","realtime:)" + std::string(topic) +
+		       R"(","phx_join",{"config":{"postgres_changes":[{"event":"*","schema":"public","table":"users","filter":")" +
+		       std::string(filter) + R"("}]}}])");
+		auto msgs = c.Take();
+		EXPECT_EQ(msgs.size(), 2u);
+		if (msgs.size() != 2) return json::value();
+		EXPECT_EQ(msgs[0].payload.at("status"), json::value("ok"));
+		EXPECT_EQ(msgs[1].event, "system");
+		return msgs[1].payload;
+	};
+
+	// At the limits: subscribed.
+	EXPECT_EQ(join("at", "id=gt.0,name=like.bo%"), json::parse(R"({"extension":"postgres_changes","status":"ok",
+		"message":"Subscribed to PostgreSQL","channel":"at"})"));
+	EXPECT_EQ(catalog.lookups, 1);
+
+	// One over each: refused with the limit's name and value.
+	EXPECT_EQ(join("conditions", "id=gt.0,id=lt.9,name=like.bo%"),
+	          json::parse(R"j({"extension":"postgres_changes","status":"error","channel":"conditions",
+		"message":"too many conditions in `filter`: 3. Maximum 2 (MAX_FILTER_CONDITIONS)"})j"));
+	EXPECT_EQ(join("pattern", "name=ilike.bob%"),
+	          json::parse(R"j({"extension":"postgres_changes","status":"error","channel":"pattern",
+		"message":"`ilike` pattern too long: 4 bytes. Maximum 3 (MAX_LIKE_PATTERN_BYTES)"})j"));
+	EXPECT_EQ(catalog.lookups, 1);
+	EXPECT_EQ(GlobalMetrics().client_errors.load(), before + 2);
+	EXPECT_EQ(hub.ChannelCount(), 3u);
+
+	// Only the channel within the limits gets the change.
+	hub.Dispatch(ChangeEvent(kInsertUser));
+	auto msgs = c.Take();
+	ASSERT_EQ(msgs.size(), 1u);
+	EXPECT_EQ(msgs[0].topic, "realtime:at");
+
+	// A legacy topic cannot show the error; it is joined without a subscription.
+	TestClient legacy(hub, Serializer::V1);
+	legacy.Send(R"({"topic":"realtime:public:users:id=gt.0,id=gt.1,id=gt.2","event":"phx_join","payload":{},"ref":"1"})");
+	ASSERT_EQ(legacy.Take().size(), 1u);
+	hub.Dispatch(ChangeEvent(kInsertUser));
+	EXPECT_TRUE(legacy.Take().empty());
+}
+
+TEST_F(HubTest, FilterLongerThanTheDefaultLimitIsASystemError) {
+	TestClient c(hub, Serializer::V2);
+	std::string filter = "name=eq." + std::string(16384, 'b');
+	c.Send(R"(["1","1","realtime:long","phx_join",{"config":{"postgres_changes":[{"event":"*","schema":"public","table":"users","filter":")" +
+	       filter + R"("}]}}])");
+	auto msgs = c.Take();
+	ASSERT_EQ(msgs.size(), 2u);
+	EXPECT_EQ(msgs[1].event, "system");
+	EXPECT_EQ(msgs[1].payload.at("status"), json::value("error"));
+	EXPECT_EQ(msgs[1].payload.at("message"), json::value("filter too long: 16392 bytes. Maximum 16384 (MAX_FILTER_BYTES)"));
+	EXPECT_EQ(hub.ChannelCount(), 1u);
+	EXPECT_EQ(catalog.lookups, 0);
+}
+
 TEST_F(HubTest, UnreachableDatabaseIsReportedAndChannelStays) {
 	catalog.unavailable = true;
 	TestClient c(hub, Serializer::V2);

@@ -26,12 +26,16 @@ TEST(Config, DefaultsMatchTheOriginalServer) {
 	EXPECT_EQ(config.db_port, "5432");
 	EXPECT_EQ(config.slot_name, "walcast");
 	EXPECT_EQ(config.idle_timeout, std::chrono::seconds(60));
+	EXPECT_EQ(config.max_filter_bytes, 16384u);
+	EXPECT_EQ(config.max_filter_conditions, 16u);
+	EXPECT_EQ(config.max_like_pattern_bytes, 256u);
 }
 
 TEST(Config, ReadsEveryVariable) {
 	FakeEnv env{{{"DB_HOST", "/tmp/sock"}, {"DB_PORT", "6543"}, {"DB_NAME", "app"}, {"DB_USER", "rt"},
 	             {"DB_PASSWORD", "s3cret"}, {"SLOT_NAME", "my_slot"}, {"PUBLICATION", "pub"}, {"PORT", "8080"},
-	             {"HOSTNAME", "127.0.0.1"}, {"LOG_LEVEL", "debug"}, {"MAX_CLIENT_QUEUE_BYTES", "65536"}}};
+	             {"HOSTNAME", "127.0.0.1"}, {"LOG_LEVEL", "debug"}, {"MAX_CLIENT_QUEUE_BYTES", "65536"},
+	             {"MAX_FILTER_BYTES", "1048576"}, {"MAX_FILTER_CONDITIONS", "1"}, {"MAX_LIKE_PATTERN_BYTES", "1"}}};
 	Config config;
 	ASSERT_EQ(LoadConfig(config, env.Lookup()), std::nullopt);
 	EXPECT_EQ(config.db_host, "/tmp/sock");
@@ -45,6 +49,9 @@ TEST(Config, ReadsEveryVariable) {
 	EXPECT_EQ(config.bind_address, "127.0.0.1");
 	EXPECT_EQ(config.log_level, log::Level::debug);
 	EXPECT_EQ(config.max_client_queue_bytes, 65536u);
+	EXPECT_EQ(config.max_filter_bytes, 1048576u);
+	EXPECT_EQ(config.max_filter_conditions, 1u);
+	EXPECT_EQ(config.max_like_pattern_bytes, 1u);
 }
 
 TEST(Config, BadValuesGiveOneLineErrorsNamingTheVariable) {
@@ -60,6 +67,12 @@ TEST(Config, BadValuesGiveOneLineErrorsNamingTheVariable) {
 		{"DB_NAME", "", "DB_NAME: must not be empty"},
 		{"LOG_LEVEL", "loud", "LOG_LEVEL: must be debug, info, warn or error, got 'loud'"},
 		{"IDLE_TIMEOUT_SECONDS", "0", "IDLE_TIMEOUT_SECONDS: must be seconds 1-86400, got '0'"},
+		{"MAX_FILTER_BYTES", "0", "MAX_FILTER_BYTES: must be a byte count 1-1048576, got '0'"},
+		{"MAX_FILTER_BYTES", "1048577", "MAX_FILTER_BYTES: must be a byte count 1-1048576, got '1048577'"},
+		{"MAX_FILTER_CONDITIONS", "0", "MAX_FILTER_CONDITIONS: must be a count 1-1000, got '0'"},
+		{"MAX_FILTER_CONDITIONS", "1001", "MAX_FILTER_CONDITIONS: must be a count 1-1000, got '1001'"},
+		{"MAX_LIKE_PATTERN_BYTES", "many", "MAX_LIKE_PATTERN_BYTES: must be a byte count 1-65536, got 'many'"},
+		{"MAX_LIKE_PATTERN_BYTES", "65537", "MAX_LIKE_PATTERN_BYTES: must be a byte count 1-65536, got '65537'"},
 	};
 	for (const auto& c : cases) {
 		FakeEnv env{{{c.var, c.value}}};
@@ -76,6 +89,8 @@ TEST(Config, HelpListsEverySettingWithItsDefault) {
 		EXPECT_NE(help.find(setting.env), std::string::npos) << setting.env;
 	}
 	EXPECT_NE(help.find("[default: supabase_realtime]"), std::string::npos);
+	EXPECT_NE(help.find("MAX_FILTER_BYTES"), std::string::npos);
+	EXPECT_NE(help.find("[default: 16384]"), std::string::npos);
 }
 
 }  // namespace
