@@ -113,12 +113,16 @@ int Run(const Config& config) {
 	signals.async_wait([&](const boost::system::error_code& ec, int signal) {
 		if (ec) return;
 		WALCAST_LOG(info, "gateway", "received " << (signal == SIGINT ? "SIGINT" : "SIGTERM") << ", shutting down");
-		server->Stop();
-		// Stopping the stream waits for in-flight events to be handed over, which happens on this thread:
-		// do it from another one.
+		// The stream stops first: it reads nothing more, waits until what it posted was handed to the clients'
+		// queues (on this thread, hence another one for the wait) and confirms exactly that. Only then are the
+		// clients closed, each after its queue: closing them first would mark the changes still in flight as
+		// handled with nobody to send them to, and confirm them.
 		stopper = std::thread([&] {
 			stream->Stop();
-			asio::post(ioc, [&] { keep_running.reset(); });
+			asio::post(ioc, [&] {
+				server->Stop();
+				keep_running.reset();
+			});
 		});
 	});
 

@@ -1,9 +1,12 @@
 """Delivery guarantees across database trouble: nothing lost, nothing duplicated, the slot never held back."""
+import json
 import shutil
+import struct
 import threading
 import time
 
 import pytest
+import websocket
 
 from harness.gateway import Gateway
 from harness.pgcluster import PgCluster
@@ -195,3 +198,51 @@ def test_database_replaced_under_the_gateway_streams_the_new_one():
         assert not pg.crash_lines()
     finally:
         pg.destroy()
+
+
+def test_sigterm_confirms_only_what_clients_were_sent(make_gateway, cluster, db, conn):
+    """On SIGTERM the stream stops first, what was handed over is flushed to the clients, then they get 1001:
+    every transaction the slot confirms at exit reached the client, so nothing confirmed was dropped."""
+    conn.execute("CREATE TABLE public.t (id int PRIMARY KEY)")
+    gw = make_gateway().start()
+    c = PhxClient(gw.ws_url)
+    c.join_changes("realtime:t", [{"event": "INSERT", "schema": "public", "table": "t"}])
+    stop_writing = threading.Event()
+    written = []
+
+    def write():
+        # Transactions of 100 rows keep many changes in flight at any moment, so some are always between the
+        # stream and the clients when the signal arrives.
+        with cluster.connect(db) as wc:
+            i = 0
+            while not stop_writing.is_set() and i < 200_000:
+                wc.execute("INSERT INTO t SELECT generate_series(%s::int, %s::int)", (i + 1, i + 100))
+                written.extend(range(i + 1, i + 101))
+                i += 100
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    received = []
+    close_code = None
+    try:
+        while True:
+            opcode, frame = c.ws.recv_data_frame(True)
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                close_code = struct.unpack("!H", frame.data[:2])[0]
+                break
+            msg = c._decode(frame.data.decode())
+            if msg["event"] == "postgres_changes":
+                received.append(msg["payload"]["data"]["record"]["id"])
+                if len(received) == 2000:
+                    gw.proc.terminate()  # SIGTERM while commits keep arriving
+    finally:
+        stop_writing.set()
+        writer.join()
+    assert gw.proc.wait(30) == 0
+    assert close_code == 1001
+    pending = {json.loads(r[0])["record"]["id"] for r in conn.execute(
+        "SELECT data FROM pg_logical_slot_peek_changes(%s, NULL, NULL) WHERE data LIKE '{\"schema\":\"public\",\"table\":\"t\",%%'",
+        (gw.slot,))}
+    confirmed = set(written) - pending
+    assert confirmed <= set(received), f"confirmed but never sent: {sorted(confirmed - set(received))[:10]}"
+    assert received == sorted(received) and len(received) >= 2000
