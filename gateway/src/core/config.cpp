@@ -89,7 +89,7 @@ const std::vector<ConfigSetting>& ConfigSettings() {
 		{"PORT", "4000", "HTTP/WebSocket port", Number(&Config::port, 1, 65535, "a port number 1-65535")},
 		{"MAX_MESSAGE_BYTES", "5000000", "largest WebSocket message a client may send (bigger: close 1009)",
 		 Number(&Config::max_message_bytes, 1024, 1ull << 30, "a byte count 1024-1073741824")},
-		{"MAX_CLIENT_QUEUE_BYTES", "8388608", "send queue cap per client; a client over it is closed with 4008",
+		{"MAX_CLIENT_QUEUE_BYTES", "8388608", "send queue cap per client, counting data frames, pongs and the close frame; a client over it is closed with 4008",
 		 Number(&Config::max_client_queue_bytes, 1024, 1ull << 34, "a byte count 1024-17179869184")},
 		{"MAX_FILTER_BYTES", "16384", "longest postgres_changes filter; a join over it gets a system error",
 		 Number(&Config::max_filter_bytes, 1, 1u << 20, "a byte count 1-1048576")},
