@@ -9,6 +9,7 @@ WALCAST_PACKAGES=(
 	postgresql-15 postgresql-server-dev-15 postgresql-15-wal2json libpq-dev
 	libboost1.81-dev libboost-json1.81-dev libssl-dev
 	googletest libgtest-dev valgrind
+	clang-16 libclang-rt-16-dev libfuzzer-16-dev
 	python3 python3-pytest python3-psycopg python3-websocket python3-yaml
 )
 

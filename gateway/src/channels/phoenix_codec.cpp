@@ -2,6 +2,8 @@
 
 #include "core/utf8.hpp"
 
+#include <cmath>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -14,11 +16,30 @@ namespace {
 // Refs are decimal strings from realtime-js; null when absent. Anything else is a protocol error.
 bool IsRef(const json::value& v) { return v.is_null() || v.is_string() || v.is_int64() || v.is_uint64(); }
 
+// Boost.JSON reads a number too large for a double (1e999) as an infinity and writes it back as the token
+// `Infinity`, which is not JSON: relayed in a broadcast, it would break the frame for every receiver. Recursion
+// is bounded by the parser's default depth limit (32).
+bool AllNumbersFinite(const json::value& v) {
+	if (v.is_double()) return std::isfinite(v.get_double());
+	if (const auto* arr = v.if_array()) {
+		for (const auto& e : *arr)
+			if (!AllNumbersFinite(e)) return false;
+	} else if (const auto* obj = v.if_object()) {
+		for (const auto& m : *obj)
+			if (!AllNumbersFinite(m.value())) return false;
+	}
+	return true;
+}
+
 std::optional<json::value> ParseJson(std::string_view frame, std::string& error) {
 	boost::system::error_code ec;
 	json::value value = json::parse(frame, ec);
 	if (ec) {
 		error = "not JSON: " + ec.message();
+		return std::nullopt;
+	}
+	if (!AllNumbersFinite(value)) {
+		error = "a number is too large to relay as JSON";
 		return std::nullopt;
 	}
 	return value;

@@ -60,7 +60,10 @@ std::optional<boost::json::object> ParseTopLevelMembers(std::string_view payload
 	std::size_t i = SkipSpace(payload, 0);
 	if (i >= payload.size() || payload[i] != '{') return std::nullopt;
 	i = SkipSpace(payload, i + 1);
-	if (i < payload.size() && payload[i] == '}') return result;
+	if (i < payload.size() && payload[i] == '}') {
+		if (SkipSpace(payload, i + 1) == payload.size()) return result;
+		return std::nullopt;  // text after the empty object
+	}
 	while (true) {
 		if (i >= payload.size() || payload[i] != '"') return std::nullopt;
 		const std::size_t key_end = SkipString(payload, i);

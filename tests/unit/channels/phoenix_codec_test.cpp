@@ -49,6 +49,10 @@ TEST(PhoenixCodec, RejectsMalformedFrames) {
 	EXPECT_FALSE(DecodeText(Serializer::V1, R"(["1","2","t","e",{}])", error));      // array under vsn 1
 	EXPECT_FALSE(DecodeText(Serializer::V1, R"({"topic":"t","event":"e","ref":"1"})", error));  // no payload
 	EXPECT_FALSE(DecodeText(Serializer::V1, R"({"topic":"t","event":"e","payload":{}})", error));  // no ref
+	// A number beyond a double would be relayed as the token Infinity, which no client can parse.
+	EXPECT_FALSE(DecodeText(Serializer::V1, R"({"topic":"t","event":"e","payload":{"x":1e999},"ref":"1"})", error));
+	EXPECT_FALSE(DecodeText(Serializer::V2, R"([null,"1","t","e",{"a":[-1e400]}])", error));
+	EXPECT_TRUE(DecodeText(Serializer::V2, R"([null,"1","t","e",{"a":[1e308,1e-999]}])", error));
 	EXPECT_FALSE(DecodeText(Serializer::V1, "", error));
 }
 

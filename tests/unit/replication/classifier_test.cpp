@@ -78,11 +78,13 @@ TEST(ShallowObject, SplitsMembersWithoutRecursion) {
 	ASSERT_TRUE(members);
 	EXPECT_EQ(boost::json::serialize(*members), R"({"a":"x\"}","b":[1,{"c":"]"}],"d":true,"eA":-1.5E3})");
 	EXPECT_EQ(left_out, std::vector<std::string>{"deep"});
-	for (const char* bad : {"", "[]", "{", R"({"a")", R"({"a":})", R"({"a":1,})", R"({"a":1} x)", R"({"a":[1})", R"({a:1})"}) {
+	for (const char* bad : {"", "[]", "{", R"({"a")", R"({"a":})", R"({"a":1,})", R"({"a":1} x)", R"({"a":[1})", R"({a:1})",
+	                        "{} x", "{}\x01"}) {
 		left_out.clear();
 		EXPECT_FALSE(ParseTopLevelMembers(bad, 4, left_out)) << bad;
 	}
 	EXPECT_TRUE(ParseTopLevelMembers("{}", 4, left_out));
+	EXPECT_TRUE(ParseTopLevelMembers(" { } \n", 4, left_out));
 }
 
 TEST(Classifier, AllChangeTypesAreChanges) {
