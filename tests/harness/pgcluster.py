@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 
 import psycopg
 
@@ -103,6 +104,26 @@ class PgCluster:
     def create_database(self, name: str):
         with self.connect() as c:
             c.execute(f'CREATE DATABASE "{name}"')
+
+    def drop_database(self, name: str):
+        """Drops a test database with its replication slots. A database with a slot cannot be dropped, and a
+        walsender may still hold a slot for a moment after its client exited, so it is ended first."""
+        with self.connect() as c:
+            deadline = time.monotonic() + 30
+            while True:
+                rows = c.execute("SELECT slot_name, active_pid FROM pg_replication_slots WHERE database = %s",
+                                 (name,)).fetchall()
+                if not rows:
+                    break
+                for slot, pid in rows:
+                    if pid:
+                        c.execute("SELECT pg_terminate_backend(%s)", (pid,))
+                    else:
+                        c.execute("SELECT pg_drop_replication_slot(%s) FROM pg_replication_slots "
+                                  "WHERE slot_name = %s AND NOT active", (slot, slot))
+                assert time.monotonic() < deadline, f"slots of {name} still active: {rows}"
+                time.sleep(0.05)  # polling the catalog: no event says a walsender has let go of its slot
+            c.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
     def log_text(self) -> str:
         try:

@@ -6,7 +6,6 @@ database with no conversion to UTF8 (MULE_INTERNAL) refused at start with a clea
 functions the output is `text`, which PostgreSQL keeps in the database encoding: it must be left unconverted."""
 import json
 import subprocess
-import time
 import uuid
 
 import pytest
@@ -27,23 +26,8 @@ def encoded_db(cluster):
         return name
 
     yield make
-    with cluster.connect() as c:
-        for name in made:
-            deadline = time.monotonic() + 30
-            while True:
-                rows = c.execute("SELECT slot_name, active_pid FROM pg_replication_slots WHERE database = %s",
-                                 (name,)).fetchall()
-                if not rows:
-                    break
-                for slot, pid in rows:
-                    if pid:
-                        c.execute("SELECT pg_terminate_backend(%s)", (pid,))
-                    else:
-                        c.execute("SELECT pg_drop_replication_slot(%s) FROM pg_replication_slots "
-                                  "WHERE slot_name = %s AND NOT active", (slot, slot))
-                assert time.monotonic() < deadline, f"slots of {name} still active: {rows}"
-                time.sleep(0.05)
-            c.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    for name in made:
+        cluster.drop_database(name)
 
 
 def new_slot(conn):
