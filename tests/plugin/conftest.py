@@ -1,6 +1,7 @@
 """Helpers for the plugin's integration tests: a walcast slot per test and readers for its output."""
 import json
 import os
+import uuid
 
 import pytest
 
@@ -49,3 +50,21 @@ def slot(conn):
 def strip_volatile(obj):
     """The object without keys whose values change from run to run, for exact comparisons."""
     return {k: v for k, v in obj.items() if k not in ("commit_timestamp", "lsn", "xid", "commit_lsn")}
+
+
+@pytest.fixture
+def mallory(cluster, db, conn):
+    """A connection as a fresh role that owns one schema and holds no other privilege (PostgreSQL 15 gives PUBLIC
+    no CREATE on `public` or on the database); it works in that schema (`mallory.schema`)."""
+    name = "mallory_" + uuid.uuid4().hex[:8]
+    conn.execute(f"CREATE ROLE {name} LOGIN")
+    conn.execute(f"CREATE SCHEMA {name} AUTHORIZATION {name}")
+    with cluster.connect(db, user=name) as m:
+        assert m.execute("SELECT rolsuper OR rolreplication OR rolcreaterole OR rolcreatedb FROM pg_roles "
+                         "WHERE rolname = current_user").fetchone()[0] is False
+        m.execute(f"SET search_path = {name}")
+        m.schema = name
+        yield m
+    conn.execute(f"DROP SCHEMA {name} CASCADE")
+    conn.execute(f"DROP OWNED BY {name}")
+    conn.execute(f"DROP ROLE {name}")

@@ -5,7 +5,6 @@ escapes to six times its size, a FULL-identity row carried twice, numbers that p
 stored bytes, and nesting whose output text doubles per level."""
 import json
 import subprocess
-import uuid
 
 import pytest
 
@@ -35,20 +34,6 @@ def ordinary_change_follows(cluster, conn, slot, **opts):
     assert rows[-1]["table"] == "ordinary" and rows[-1]["record"] == {"id": new_id}
     assert cluster.crash_lines() == []
     return rows[:-1]
-
-
-@pytest.fixture
-def mallory(cluster, db, conn):
-    """A role that owns one schema and holds nothing else; its session works in that schema."""
-    name = "mallory_" + uuid.uuid4().hex[:8]
-    conn.execute(f"CREATE ROLE {name} LOGIN")
-    conn.execute(f"CREATE SCHEMA {name} AUTHORIZATION {name}")
-    with cluster.connect(db, user=name) as m:
-        m.execute(f"SET search_path = {name}")
-        yield m
-    conn.execute(f"DROP SCHEMA {name} CASCADE")
-    conn.execute(f"DROP OWNED BY {name}")
-    conn.execute(f"DROP ROLE {name}")
 
 
 # --- the edge ---------------------------------------------------------------------------------------------

@@ -18,23 +18,6 @@ from conftest import Slot
 PG_RECVLOGICAL = "/usr/lib/postgresql/15/bin/pg_recvlogical"
 
 
-@pytest.fixture
-def mallory(cluster, db, conn):
-    """A connection as a fresh role that owns one schema and holds no other privilege; it works in that schema."""
-    name = "mallory_" + uuid.uuid4().hex[:8]
-    conn.execute(f"CREATE ROLE {name} LOGIN")
-    conn.execute(f"CREATE SCHEMA {name} AUTHORIZATION {name}")
-    with cluster.connect(db, user=name) as m:
-        assert m.execute("SELECT rolsuper OR rolreplication OR rolcreaterole OR rolcreatedb FROM pg_roles "
-                         "WHERE rolname = current_user").fetchone()[0] is False
-        m.execute(f"SET search_path = {name}")
-        m.schema = name
-        yield m
-    conn.execute(f"DROP SCHEMA {name} CASCADE")
-    conn.execute(f"DROP OWNED BY {name}")
-    conn.execute(f"DROP ROLE {name}")
-
-
 def recvlogical(cluster, db, slot_name, endpos):
     """Everything up to endpos, read over the replication protocol by the superuser."""
     cmd = [PG_RECVLOGICAL, "-d", cluster.conninfo(db), "--slot", slot_name, "--start", "--no-loop",
