@@ -86,6 +86,7 @@ int Run(const Config& config) {
 	                            [&ioc](std::function<void()> f) { asio::post(ioc, std::move(f)); });
 	channels::Hub hub(progress, catalog);
 	hub.SetFilterLimits(FilterLimitsFrom(config));
+	hub.SetPresenceLimits({config.max_presence_meta_bytes, config.max_presences_per_topic});
 
 	std::optional<net::Server> server;
 	try {

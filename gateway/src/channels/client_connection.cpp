@@ -256,6 +256,10 @@ void ClientConnection::HandlePresence(Channel& channel, InMessage& msg) {
 		auto* meta = payload->if_contains("payload");
 		if (!meta || !meta->is_object())
 			return Reply(msg, false, json::object{{"reason", "Presence track payload must be a map"}});
+		if (auto refusal = hub_.TrackRefusal(channel, meta->get_object()); !refusal.empty()) {
+			GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+			return Reply(msg, false, json::object{{"reason", refusal}});
+		}
 		if (!channel.presence_enabled) {
 			// A track enables presence; the state comes first because the client buffers diffs until then.
 			channel.presence_enabled = true;

@@ -315,6 +315,22 @@ json::object Hub::PresenceState(const std::string& topic) const {
 	return state;
 }
 
+std::string Hub::TrackRefusal(const Channel& channel, const json::object& meta) const {
+	const std::size_t bytes = json::serialize(meta).size();
+	if (bytes > presence_limits_.max_meta_bytes)
+		return "presence state too large: " + std::to_string(bytes) + " bytes. Maximum " +
+		       std::to_string(presence_limits_.max_meta_bytes) + " (MAX_PRESENCE_META_BYTES)";
+	auto topic = topics_.find(channel.topic);
+	if (topic == topics_.end()) return {};
+	const auto& presences = topic->second.presences;
+	const bool tracked = std::any_of(presences.begin(), presences.end(),
+	                                 [&](const PresenceEntry& p) { return p.owner == &channel; });
+	if (!tracked && presences.size() >= presence_limits_.max_per_topic)
+		return "too many presences on this topic: Maximum " + std::to_string(presence_limits_.max_per_topic) +
+		       " (MAX_PRESENCES_PER_TOPIC)";
+	return {};
+}
+
 void Hub::Track(Channel& channel, const json::object& meta) {
 	if (!channel.in_hub || !channel.Open()) return;  // closed meanwhile (a send re-entered and closed it)
 	auto& topic = topics_[channel.topic];

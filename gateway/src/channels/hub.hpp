@@ -23,6 +23,13 @@
 
 namespace walcast::channels {
 
+// What one client may make the gateway hold in presence state: every join of a topic receives all of its
+// presences in one presence_state frame, so both the size of one state and the number per topic are capped.
+struct PresenceLimits {
+	std::size_t max_meta_bytes = 4096;   // MAX_PRESENCE_META_BYTES: one tracked state, as serialized JSON
+	std::size_t max_per_topic = 1000;    // MAX_PRESENCES_PER_TOPIC
+};
+
 class Hub {
 public:
 	Hub(DeliveryProgress& progress, Catalog& catalog);
@@ -48,6 +55,7 @@ public:
 	void SetSubscribeRetryInterval(std::chrono::milliseconds interval) { retry_interval_ = interval; }
 	// What a postgres_changes filter may cost; joins with a filter over them get a `system` error.
 	void SetFilterLimits(const FilterLimits& limits) { filter_limits_ = limits; }
+	void SetPresenceLimits(const PresenceLimits& limits) { presence_limits_ = limits; }
 	const FilterLimits& filter_limits() const { return filter_limits_; }
 
 	// Relays a client broadcast to the topic's channels (the sender too only with broadcast.self).
@@ -59,6 +67,8 @@ public:
 
 	// Presence, in memory per topic.
 	boost::json::object PresenceState(const std::string& topic) const;
+	// Why tracking `meta` for `channel` would pass a presence limit (the error reply's reason), or empty.
+	std::string TrackRefusal(const Channel& channel, const boost::json::object& meta) const;
 	void Track(Channel& channel, const boost::json::object& meta);
 	void Untrack(Channel& channel);
 
@@ -102,6 +112,7 @@ private:
 	std::optional<std::chrono::steady_clock::time_point> last_retry_;
 	std::chrono::milliseconds retry_interval_{2000};
 	FilterLimits filter_limits_;
+	PresenceLimits presence_limits_;
 	std::vector<Match> matches_;            // scratch for one change
 	std::vector<std::int64_t> match_ids_;  // scratch for one change
 };

@@ -32,6 +32,9 @@ struct Config {
 	std::size_t max_filter_bytes = 16384;
 	std::size_t max_filter_conditions = 16;
 	std::size_t max_like_pattern_bytes = 256;
+	// presence (channels::PresenceLimits)
+	std::size_t max_presence_meta_bytes = 4096;
+	std::size_t max_presences_per_topic = 1000;
 	// replication
 	std::chrono::milliseconds status_interval{1000};
 	std::chrono::milliseconds max_reconnect_backoff{5000};

@@ -738,6 +738,46 @@ TEST_F(HubTest, BinaryBroadcastWithInvalidUtf8IsRefusedToTheSenderAndReachesNoOn
 	EXPECT_EQ(msgs[0].payload.at("event"), json::value("\xc3\xa9"));
 }
 
+TEST_F(HubTest, PresenceLimitsRefuseTheTrackWithAReasonAndStoreNothing) {
+	hub.SetPresenceLimits({/*max_meta_bytes=*/20, /*max_per_topic=*/2});
+	TestClient a(hub, Serializer::V2), b(hub, Serializer::V2), c(hub, Serializer::V2), watcher(hub, Serializer::V2);
+	for (auto* client : {&a, &b, &c, &watcher})
+		client->Send(R"(["1","1","realtime:p","phx_join",{"config":{"presence":{"key":"","enabled":true}}}])");
+	for (auto* client : {&a, &b, &c, &watcher}) client->Take();
+	auto track = [](std::string_view meta) {
+		return R"(["1","2","realtime:p","presence",{"type":"presence","event":"track","payload":)" + std::string(meta) + "}]";
+	};
+	// {"k":"123456789012"} is exactly 20 bytes of JSON: accepted. One byte more is refused, and others see nothing.
+	a.Send(track(R"({"k":"123456789012"})"));
+	auto msgs = a.Take();
+	ASSERT_FALSE(msgs.empty());
+	EXPECT_EQ(msgs[0].payload.at("status"), json::value("ok"));
+	for (auto* client : {&b, &c, &watcher}) client->Take();  // a's presence_diff
+	a.Send(track(R"({"k":"1234567890123"})"));
+	msgs = a.Take();
+	ASSERT_EQ(msgs.size(), 1u);
+	EXPECT_EQ(msgs[0].payload.at("status"), json::value("error"));
+	EXPECT_EQ(msgs[0].payload.at("response").at("reason"),
+	          json::value("presence state too large: 21 bytes. Maximum 20 (MAX_PRESENCE_META_BYTES)"));
+	EXPECT_TRUE(watcher.Take().empty());
+
+	// Two presences on the topic at most: b fills it, c is refused, a may still update its own.
+	b.Send(track(R"({"k":"b"})"));
+	EXPECT_EQ(b.Take().at(0).payload.at("status"), json::value("ok"));
+	for (auto* client : {&a, &c, &watcher}) client->Take();  // b's presence_diff
+	c.Send(track(R"({"k":"c"})"));
+	msgs = c.Take();
+	ASSERT_EQ(msgs.size(), 1u);
+	EXPECT_EQ(msgs[0].payload.at("response").at("reason"),
+	          json::value("too many presences on this topic: Maximum 2 (MAX_PRESENCES_PER_TOPIC)"));
+	a.Send(track(R"({"k":"a2"})"));
+	EXPECT_EQ(a.Take().at(0).payload.at("status"), json::value("ok"));
+	auto state = hub.PresenceState("realtime:p");
+	std::size_t metas = 0;
+	for (auto& [key, entry] : state) metas += entry.at("metas").as_array().size();
+	EXPECT_EQ(metas, 2u);
+}
+
 TEST_F(HubTest, PresenceTrackUntrackAndLeave) {
 	TestClient alice(hub, Serializer::V2), bob(hub, Serializer::V2), quiet(hub, Serializer::V2);
 	alice.Send(R"(["1","1","realtime:p","phx_join",{"config":{"presence":{"key":"alice","enabled":true}}}])");

@@ -29,13 +29,16 @@ TEST(Config, DefaultsMatchTheOriginalServer) {
 	EXPECT_EQ(config.max_filter_bytes, 16384u);
 	EXPECT_EQ(config.max_filter_conditions, 16u);
 	EXPECT_EQ(config.max_like_pattern_bytes, 256u);
+	EXPECT_EQ(config.max_presence_meta_bytes, 4096u);
+	EXPECT_EQ(config.max_presences_per_topic, 1000u);
 }
 
 TEST(Config, ReadsEveryVariable) {
 	FakeEnv env{{{"DB_HOST", "/tmp/sock"}, {"DB_PORT", "6543"}, {"DB_NAME", "app"}, {"DB_USER", "rt"},
 	             {"DB_PASSWORD", "s3cret"}, {"SLOT_NAME", "my_slot"}, {"PUBLICATION", "pub"}, {"PORT", "8080"},
 	             {"HOSTNAME", "127.0.0.1"}, {"LOG_LEVEL", "debug"}, {"MAX_CLIENT_QUEUE_BYTES", "65536"},
-	             {"MAX_FILTER_BYTES", "1048576"}, {"MAX_FILTER_CONDITIONS", "1"}, {"MAX_LIKE_PATTERN_BYTES", "1"}}};
+	             {"MAX_FILTER_BYTES", "1048576"}, {"MAX_FILTER_CONDITIONS", "1"}, {"MAX_LIKE_PATTERN_BYTES", "1"},
+	             {"MAX_PRESENCE_META_BYTES", "2"}, {"MAX_PRESENCES_PER_TOPIC", "1000000"}}};
 	Config config;
 	ASSERT_EQ(LoadConfig(config, env.Lookup()), std::nullopt);
 	EXPECT_EQ(config.db_host, "/tmp/sock");
@@ -52,6 +55,8 @@ TEST(Config, ReadsEveryVariable) {
 	EXPECT_EQ(config.max_filter_bytes, 1048576u);
 	EXPECT_EQ(config.max_filter_conditions, 1u);
 	EXPECT_EQ(config.max_like_pattern_bytes, 1u);
+	EXPECT_EQ(config.max_presence_meta_bytes, 2u);
+	EXPECT_EQ(config.max_presences_per_topic, 1000000u);
 }
 
 TEST(Config, BadValuesGiveOneLineErrorsNamingTheVariable) {
@@ -70,6 +75,8 @@ TEST(Config, BadValuesGiveOneLineErrorsNamingTheVariable) {
 		{"MAX_FILTER_BYTES", "0", "MAX_FILTER_BYTES: must be a byte count 1-1048576, got '0'"},
 		{"MAX_FILTER_BYTES", "1048577", "MAX_FILTER_BYTES: must be a byte count 1-1048576, got '1048577'"},
 		{"MAX_FILTER_CONDITIONS", "0", "MAX_FILTER_CONDITIONS: must be a count 1-1000, got '0'"},
+		{"MAX_PRESENCE_META_BYTES", "1", "MAX_PRESENCE_META_BYTES: must be a byte count 2-1048576, got '1'"},
+		{"MAX_PRESENCES_PER_TOPIC", "0", "MAX_PRESENCES_PER_TOPIC: must be a count 1-1000000, got '0'"},
 		{"MAX_FILTER_CONDITIONS", "1001", "MAX_FILTER_CONDITIONS: must be a count 1-1000, got '1001'"},
 		{"MAX_LIKE_PATTERN_BYTES", "many", "MAX_LIKE_PATTERN_BYTES: must be a byte count 1-65536, got 'many'"},
 		{"MAX_LIKE_PATTERN_BYTES", "65537", "MAX_LIKE_PATTERN_BYTES: must be a byte count 1-65536, got '65537'"},
