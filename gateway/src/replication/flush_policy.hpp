@@ -20,6 +20,8 @@ class FlushPolicy {
 public:
 	// `count` events were handed to the consumer (cumulative across reconnects, like HandledCount()).
 	void OnPosted(std::uint64_t count) { posted_ += count; }
+	// The last `count` posted were not handed over after all (the hand-over threw).
+	void OnUnposted(std::uint64_t count) { posted_ -= count; }
 	// A position the server told us about: an XLogData dataStart or a keepalive walEnd.
 	void OnReceived(Lsn position) {
 		if (position > received_) received_ = position;
@@ -35,6 +37,9 @@ public:
 		return handled_count >= posted_ ? 0 : posted_ - handled_count;
 	}
 	Lsn Received() const { return received_; }
+	// Events received since the last hand-over were dropped and will be received again: what was received
+	// past the last reported flush is no longer known to be safe.
+	void RewindReceived() { received_ = flush_; }
 	// The database was replaced or failed over: positions of the old one are forgotten (counts are kept).
 	void ForgetPositions() {
 		received_ = kInvalidLsn;

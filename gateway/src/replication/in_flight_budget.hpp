@@ -17,6 +17,8 @@ public:
 	InFlightBudget(std::uint64_t max_events, std::size_t max_bytes) : max_events_(max_events), max_bytes_(max_bytes) {}
 
 	void OnPosted(std::uint64_t events, std::size_t bytes);
+	// Takes back the last OnPosted (its batch was not handed over after all).
+	void OnUnposted(std::uint64_t events, std::size_t bytes);
 	// `handled_count` is cumulative, as DeliveryProgress reports it.
 	void OnHandled(std::uint64_t handled_count);
 

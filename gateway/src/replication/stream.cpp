@@ -133,6 +133,8 @@ void ReplicationStream::Run() {
 		try {
 			started = RunSession(streamed_for);
 		} catch (const std::exception& e) {
+			// E.g. bad_alloc while batching: events admitted but not handed over must come again.
+			AbandonUndelivered();
 			WALCAST_LOG(error, kLog, "replication session failed: " << e.what());
 		}
 		SetConnected(false);
@@ -389,11 +391,12 @@ bool ReplicationStream::RunSession(Clock::duration& streamed_for) {
 bool ReplicationStream::ForgetPreviousDatabase() {
 	// Events of the old database still in flight go on to their clients; only once they are handled can its
 	// commit position be forgotten without one of them setting it again.
-	DeliverBatch();
+	if (!DeliverBatch()) return false;
 	while (!stop_requested_ && flush_.InFlight(progress_.HandledCount()) > 0)
 		Wait(-1, 0, Clock::now() + std::chrono::milliseconds(20), true);
 	if (stop_requested_) return false;
 	dedup_ = Deduplicator{};
+	delivered_dedup_ = dedup_;
 	flush_.ForgetPositions();
 	progress_.ForgetHandledCommit();
 	last_sent_flush_ = kInvalidLsn;
@@ -494,21 +497,41 @@ void ReplicationStream::ReportPause() {
 	last_pause_report_ = now;
 }
 
-void ReplicationStream::DeliverBatch() {
-	if (batch_.empty()) return;
+bool ReplicationStream::DeliverBatch() {
+	if (batch_.empty()) return true;
 	const auto count = batch_.size();
+	const auto bytes = batch_bytes_;
 	// Counted before handing over: the consumer may handle them before deliver_ even returns.
 	flush_.OnPosted(count);
-	budget_.OnPosted(count, batch_bytes_);
+	budget_.OnPosted(count, bytes);
 	std::vector<WalEvent> out;
 	out.swap(batch_);
 	batch_bytes_ = 0;
 	try {
 		deliver_(std::move(out));
 	} catch (const std::exception& e) {
-		// Nothing is confirmed past these events, so they come back after the next restart.
-		WALCAST_LOG(error, kLog, "deliver callback threw, " << count << " events not delivered: " << e.what());
+		// The hand-over posts all or nothing (an allocation that fails throws before anything is queued), so
+		// none of these events will ever be handled. Left counted, they would stay "in flight" forever: the
+		// budget would stall reads and the flush position could never pass them. Uncount them and end the
+		// session; the server resends from the confirmed position and the deduplicator, put back to what was
+		// really delivered, lets exactly these events through again.
+		flush_.OnUnposted(count);
+		budget_.OnUnposted(count, bytes);
+		AbandonUndelivered();
+		WALCAST_LOG(error, kLog, "handing " << count << " events to the clients failed (" << e.what()
+		                                    << "); reconnecting to receive them again");
+		return false;
 	}
+	delivered_dedup_ = dedup_;
+	return true;
+}
+
+void ReplicationStream::AbandonUndelivered() {
+	batch_.clear();
+	batch_bytes_ = 0;
+	dedup_ = delivered_dedup_;
+	// Positions received past the last delivery were not delivered: never report them as safe to forget.
+	flush_.RewindReceived();
 }
 
 ReplicationStream::ReadResult ReplicationStream::ReadAvailable(PGconn* conn, bool& force_status) {
@@ -526,7 +549,7 @@ ReplicationStream::ReadResult ReplicationStream::ReadAvailable(PGconn* conn, boo
 		HandleCopyData(raw, static_cast<std::size_t>(length), force_status);
 
 		if (batch_.size() >= kMaxBatchEvents || batch_bytes_ >= kMaxBatchBytes) {
-			DeliverBatch();
+			if (!DeliverBatch()) return ReadResult::Failed;
 			budget_.OnHandled(progress_.HandledCount());
 			if (budget_.Exhausted()) return ReadResult::Yielded;
 		}
@@ -551,7 +574,7 @@ void ReplicationStream::Stream(PGconn* conn) {
 		budget_.OnHandled(progress_.HandledCount());
 		ReadResult read = ReadResult::Drained;
 		if (!budget_.Exhausted()) read = ReadAvailable(conn, force_status);
-		DeliverBatch();
+		if (!DeliverBatch()) return;
 		if (read == ReadResult::Failed) return;
 		if (read == ReadResult::Ended) {
 			LogStreamEnd(conn);

@@ -92,7 +92,10 @@ private:
 	void Stream(PGconn* conn);
 	ReadResult ReadAvailable(PGconn* conn, bool& force_status);
 	void HandleCopyData(const char* data, std::size_t size, bool& force_status);
-	void DeliverBatch();
+	// Hands batch_ to the consumer. False if that failed: the session must end (see AbandonUndelivered).
+	bool DeliverBatch();
+	// Forgets what was received but not handed over, so the next session receives it again.
+	void AbandonUndelivered();
 	void ReportPause();
 	bool SendStatus(PGconn* conn, bool reply_requested = false);
 	Lsn CurrentFlush();
@@ -114,6 +117,7 @@ private:
 	// Replication-thread state, kept across reconnects.
 	Classifier classifier_;
 	Deduplicator dedup_;
+	Deduplicator delivered_dedup_;  // dedup_ as of the last successful hand-over
 	FlushPolicy flush_;
 	InFlightBudget budget_;
 	std::vector<WalEvent> batch_;

@@ -104,5 +104,23 @@ TEST(FlushPolicy, InFlightCounts) {
 	EXPECT_EQ(p.InFlight(12), 0u);
 }
 
+TEST(FlushPolicy, UndeliveredEventsAreNotConfirmedWhenIdle) {
+	// Events received and then dropped by a failed hand-over: with them uncounted the consumer looks idle,
+	// so the received position must be taken back or the flush would jump over them.
+	FlushPolicy p;
+	p.OnReceived(0x100);
+	p.OnPosted(2);
+	EXPECT_EQ(p.Compute(2, 0x100, false), 0x100u);
+	p.OnReceived(0x900);
+	p.OnPosted(5);
+	p.OnUnposted(5);
+	p.RewindReceived();
+	EXPECT_EQ(p.Compute(2, 0x100, false), 0x100u);
+	p.OnReceived(0x900);  // received again in the next session, then handed over
+	p.OnPosted(5);
+	EXPECT_EQ(p.Compute(2, 0x100, false), 0x100u);
+	EXPECT_EQ(p.Compute(7, 0x900, false), 0x900u);
+}
+
 }  // namespace
 }  // namespace walcast::replication

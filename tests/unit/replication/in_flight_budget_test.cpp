@@ -48,5 +48,24 @@ TEST(InFlightBudget, EmptyBatchesAreIgnored) {
 	EXPECT_FALSE(b.Exhausted());
 }
 
+TEST(InFlightBudget, UnpostedBatchLeavesNothingInFlight) {
+	// A hand-over that threw must not count as in flight forever (reads would stay paused).
+	InFlightBudget b(10, 1000);
+	b.OnPosted(4, 40);
+	b.OnPosted(6, 600);
+	EXPECT_TRUE(b.Exhausted());
+	b.OnUnposted(6, 600);
+	EXPECT_EQ(b.Events(), 4u);
+	EXPECT_EQ(b.Bytes(), 40u);
+	EXPECT_FALSE(b.Exhausted());
+	b.OnHandled(4);
+	EXPECT_EQ(b.Events(), 0u);
+	EXPECT_EQ(b.Bytes(), 0u);
+	b.OnPosted(3, 30);  // the same events, posted again after the reconnect
+	b.OnHandled(7);
+	EXPECT_EQ(b.Events(), 0u);
+	EXPECT_EQ(b.Bytes(), 0u);
+}
+
 }  // namespace
 }  // namespace walcast::replication
