@@ -246,3 +246,30 @@ def test_a_rejoin_storm_for_one_table_asks_the_database_once(make_gateway, conn,
     assert _metric(gw, "walcast_catalog_queries_total") == queries_before + 1
     for c in storm + [holder]:
         c.close()
+
+
+def test_a_slow_but_alive_database_cancels_the_query_itself_and_keeps_serving(make_gateway, conn, tables,
+                                                                             catalog_lock):
+    """The catalog query waits on a lock in a server that is otherwise fine. The session's statement_timeout
+    (3/4 of CATALOG_QUERY_TIMEOUT_MS) makes the server cancel it before the client deadline: the join gets
+    the server's error, the connection is kept (no client timeout, not "unreachable"), and the next join
+    subscribes at once."""
+    gw = make_gateway(CATALOG_QUERY_TIMEOUT_MS=2000).start()
+    timeouts_before = _metric(gw, "walcast_catalog_timeouts_total")
+    catalog_lock.take()
+    slow = PhxClient(gw.ws_url)
+    start = time.monotonic()
+    slow.join_changes("realtime:slow", [_binding("t")], wait_subscribed=False)
+    payload = _system(slow, "realtime:slow", timeout=10)
+    took = time.monotonic() - start
+    assert payload["status"] == "error", payload
+    assert "statement timeout" in payload["message"], payload
+    assert 1.2 < took < 2.0, f"answered after {took:.2f}s; statement_timeout is 1.5s, the client deadline 2s"
+    assert _metric(gw, "walcast_catalog_timeouts_total") == timeouts_before
+
+    catalog_lock.release()
+    after = PhxClient(gw.ws_url)
+    _, _, system = after.join_changes("realtime:after", [_binding("u0")], timeout=5)
+    assert system["payload"]["status"] == "ok", system
+    for c in (slow, after):
+        c.close()

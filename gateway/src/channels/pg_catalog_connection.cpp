@@ -84,9 +84,11 @@ CatalogConnection::Outcome CatalogConnection::Connect(Clock::time_point deadline
 	// libpq's own connect_timeout is whole seconds, at least 2; it only matters if our deadline did not
 	// exist (libpq enforces it in blocking connects only), so it is set for completeness.
 	const std::string connect_timeout = std::to_string(std::max<long long>(2, (timeout_ms + 999) / 1000));
-	// The server-side limit on the same budget: a query the client gave up on (and whose connection it
-	// dropped) would otherwise keep running in its backend until the backend next writes to the socket.
-	const std::string options = "-c statement_timeout=" + std::to_string(timeout_ms);
+	// The server-side limit, at three quarters of the budget so that a server that is slow but alive (the
+	// query waits on a lock) cancels the statement itself first: that lookup gets the server's error, the
+	// connection is kept and other joins go on. The client deadline is left for servers that cannot even
+	// do that (frozen, half-open), and the server-side limit also ends a query whose client gave up.
+	const std::string options = "-c statement_timeout=" + std::to_string(std::max<long long>(1, timeout_ms * 3 / 4));
 	std::vector<std::pair<std::string, std::string>> params;
 	auto add = [&](const char* key, const std::string& value) {
 		if (!value.empty()) params.emplace_back(key, value);  // empty: libpq's default (environment, ...)

@@ -25,7 +25,7 @@ struct CatalogConnectionSettings {
 	std::string password;
 	// Any further libpq keyword/value pairs (sslmode, ...), given after ours so they can override them.
 	std::vector<std::pair<std::string, std::string>> extra;
-	// The client-side deadline of one connect + query; also the server-side statement_timeout.
+	// The client-side deadline of one connect + query; 3/4 of it is the server-side statement_timeout.
 	std::chrono::milliseconds timeout{5000};
 };
 
