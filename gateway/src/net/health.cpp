@@ -88,7 +88,7 @@ std::string RenderMetricsText(const HealthSnapshot& s) {
 	     "Clients closed because their send queue exceeded its byte cap.", s.slow_client_closes);
 	Emit(out, "walcast_client_errors_total", "counter", "Malformed frames, refused joins and bad filters.",
 	     s.client_errors);
-	Emit(out, "walcast_catalog_queries_total", "counter", "Catalog queries sent to the database for joins.",
+	Emit(out, "walcast_catalog_queries_total", "counter", "Catalog queries attempted for joins (a retry after a broken connection counts again).",
 	     s.catalog_queries);
 	Emit(out, "walcast_catalog_lookups_dropped_total", "counter",
 	     "Catalog lookups not run because every client that wanted them had left.", s.catalog_lookups_dropped);
