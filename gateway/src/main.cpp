@@ -67,6 +67,14 @@ net::ServerSettings ServerSettingsFrom(const Config& c) {
 	return s;
 }
 
+channels::PgCatalogSettings CatalogSettingsFrom(const Config& c) {
+	auto s = WithDatabase<channels::PgCatalogSettings>(c);
+	s.query_timeout = c.catalog_query_timeout;
+	s.max_pending = c.catalog_max_pending;
+	s.cache_entries = c.catalog_cache_entries;
+	return s;
+}
+
 channels::FilterLimits FilterLimitsFrom(const Config& c) {
 	channels::FilterLimits limits;
 	limits.max_bytes = c.max_filter_bytes;
@@ -82,7 +90,7 @@ int Run(const Config& config) {
 	auto keep_running = asio::make_work_guard(ioc);
 
 	DeliveryProgress progress;
-	channels::PgCatalog catalog(WithDatabase<channels::PgCatalogSettings>(config),
+	channels::PgCatalog catalog(CatalogSettingsFrom(config),
 	                            [&ioc](std::function<void()> f) { asio::post(ioc, std::move(f)); });
 	channels::Hub hub(progress, catalog);
 	hub.SetFilterLimits(FilterLimitsFrom(config));

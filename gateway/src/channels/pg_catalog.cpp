@@ -1,10 +1,8 @@
 #include "channels/pg_catalog.hpp"
 
-#include <memory>
-
-#include <libpq-fe.h>
-
+#include "channels/pg_catalog_connection.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 
 namespace walcast::channels {
 
@@ -22,161 +20,205 @@ WHERE pt.pubname = $1 AND ($2 = '*' OR pt.schemaname = $2) AND ($3 = '*' OR pt.t
 ORDER BY 1, 2, a.attnum
 )SQL";
 
-struct ResultDeleter {
-	void operator()(PGresult* r) const { PQclear(r); }
-};
-using Result = std::unique_ptr<PGresult, ResultDeleter>;
+CatalogResult Failure(std::string error, bool busy = false) {
+	CatalogResult r;
+	r.ok = false;
+	r.error = std::move(error);
+	r.busy = busy;
+	return r;
+}
 
-std::string Trimmed(const char* message) {
-	std::string text = message ? message : "";
-	while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-	return text;
+CatalogResult Tables(const PGresult* res) {
+	CatalogResult out;
+	int rows = PQntuples(res);
+	for (int i = 0; i < rows; ++i) {
+		std::string s = PQgetvalue(res, i, 0), t = PQgetvalue(res, i, 1);
+		if (out.tables.empty() || out.tables.back().schema != s || out.tables.back().table != t)
+			out.tables.push_back(CatalogTable{s, t, {}});
+		if (!PQgetisnull(res, i, 2))
+			out.tables.back().columns.push_back(CatalogColumn{PQgetvalue(res, i, 2), PQgetvalue(res, i, 3)});
+	}
+	return out;
+}
+
+CatalogConnectionSettings ConnectionSettings(const PgCatalogSettings& s) {
+	return {s.host, s.port, s.dbname, s.user, s.password, s.extra, s.query_timeout};
 }
 
 }  // namespace
 
-// One libpq connection, (re)opened on demand by the worker thread.
-class PgCatalog::Connection {
-public:
-	explicit Connection(const PgCatalogSettings& settings) : settings_(settings) {}
-	~Connection() { Reset(); }
-
-	// nullptr with `error` set when the server cannot be reached.
-	PGconn* Get(std::string& error) {
-		if (conn_ && PQstatus(conn_) == CONNECTION_OK) return conn_;
-		Reset();
-		std::vector<std::pair<std::string, std::string>> params;
-		auto add = [&](const char* key, const std::string& value) {
-			if (!value.empty()) params.emplace_back(key, value);
-		};
-		add("host", settings_.host);
-		add("port", settings_.port);
-		add("dbname", settings_.dbname);
-		add("user", settings_.user);
-		add("password", settings_.password);
-		bool has_timeout = false;
-		for (auto& kv : settings_.extra) {
-			params.push_back(kv);
-			has_timeout |= kv.first == "connect_timeout";
-		}
-		if (!has_timeout) params.emplace_back("connect_timeout", "5");
-		params.emplace_back("application_name", "walcast-gateway catalog");
-		std::vector<const char*> keys, values;
-		for (auto& [k, v] : params) {
-			keys.push_back(k.c_str());
-			values.push_back(v.c_str());
-		}
-		keys.push_back(nullptr);
-		values.push_back(nullptr);
-		conn_ = PQconnectdbParams(keys.data(), values.data(), 0);
-		if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
-			error = conn_ ? Trimmed(PQerrorMessage(conn_)) : "out of memory";
-			Reset();
-			return nullptr;
-		}
-		return conn_;
-	}
-
-	void Reset() {
-		if (conn_) PQfinish(conn_);
-		conn_ = nullptr;
-	}
-
-private:
-	const PgCatalogSettings& settings_;
-	PGconn* conn_ = nullptr;
-};
-
 PgCatalog::PgCatalog(PgCatalogSettings settings, Post post)
-    : settings_(std::move(settings)), post_(std::move(post)), worker_([this] { Run(); }) {}
+    : settings_(std::move(settings)),
+      post_(std::move(post)),
+      pending_(settings_.max_pending),
+      cache_(settings_.cache_entries, settings_.cache_ttl),
+      worker_([this] { Run(); }) {}
 
 PgCatalog::~PgCatalog() {
+	std::vector<PendingLookups::Waiter> dropped;
 	{
 		std::lock_guard lock(mutex_);
 		stopping_ = true;
-		jobs_.clear();
+		dropped = pending_.Clear();
 	}
-	wake_.notify_all();
+	waker_.Poke();  // out of a connect or query
+	wake_.notify_all();  // out of waiting for work
 	worker_.join();
 }
 
-void PgCatalog::Lookup(std::string schema, std::string table, Callback done) {
+void PgCatalog::Lookup(std::string schema, std::string table, std::weak_ptr<const void> interest, Callback done) {
+	Key key{std::move(schema), std::move(table)};
+	CatalogResult immediate;
 	{
 		std::lock_guard lock(mutex_);
-		jobs_.push_back(Job{std::move(schema), std::move(table), std::move(done)});
+		if (auto hit = cache_.Find(key, Clock::now())) {
+			immediate = std::move(*hit);
+		} else if (unreachable_) {
+			immediate = Failure(*unreachable_);
+		} else {
+			PendingLookups::Waiter waiter{std::move(interest), std::move(done)};
+			auto added = pending_.Add(key, std::move(waiter));
+			if (added != PendingLookups::Added::full) {
+				if (added == PendingLookups::Added::queued) wake_.notify_one();
+				return;
+			}
+			done = std::move(waiter.done);  // not taken: answered below
+			GlobalMetrics().catalog_lookups_refused.fetch_add(1, std::memory_order_relaxed);
+			if (!overload_reported_) {
+				overload_reported_ = true;
+				WALCAST_LOG(warn, "catalog", settings_.max_pending
+				                                 << " distinct lookups are waiting for the database (CATALOG_MAX_PENDING); "
+				                                    "further joins' postgres_changes are refused until the backlog drains");
+			}
+			immediate = Failure("too many catalog lookups are waiting for the database (CATALOG_MAX_PENDING = " +
+			                        std::to_string(settings_.max_pending) + "). Rejoin later.",
+			                    true);
+		}
 	}
-	wake_.notify_one();
+	// Posted, not called: the answer comes after Lookup returns, as with a query, and never re-enters
+	// the caller.
+	post_([done = std::move(done), result = std::move(immediate)]() mutable { done(std::move(result)); });
 }
 
 void PgCatalog::Run() {
-	Connection conn(settings_);
+	CatalogConnection conn(ConnectionSettings(settings_), waker_.fd());
+	std::unique_lock lock(mutex_);
 	for (;;) {
-		Job job;
-		{
-			std::unique_lock lock(mutex_);
-			wake_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
-			if (stopping_) return;
-			job = std::move(jobs_.front());
-			jobs_.pop_front();
+		if (stopping_) return;
+		if (pending_.empty()) {
+			if (!unreachable_) {
+				wake_.wait(lock, [&] { return stopping_ || !pending_.empty() || unreachable_; });
+				continue;
+			}
+			if (Clock::now() < next_probe_) {
+				wake_.wait_until(lock, next_probe_, [&] { return stopping_ || !pending_.empty(); });
+				continue;
+			}
+			lock.unlock();
+			Probe(conn);
+			lock.lock();
+			continue;
 		}
-		auto key = std::make_pair(job.schema, job.table);
-		auto now = std::chrono::steady_clock::now();
-		CatalogResult result;
-		auto cached = cache_.find(key);
-		if (cached != cache_.end() && now - cached->second.at < settings_.cache_ttl) {
-			result = cached->second.result;
-		} else if (!unreachable_error_.empty() && now - unreachable_at_ < settings_.unreachable_ttl) {
-			result = CatalogResult{false, unreachable_error_, {}};
-		} else {
-			result = Answer(conn, job.schema, job.table);
-			if (result.ok) cache_[key] = CacheEntry{now, result};  // failures are retried on the next join
-		}
-		post_([done = std::move(job.done), result = std::move(result)]() mutable { done(std::move(result)); });
+		auto batch = pending_.Pop();
+		if (pending_.empty()) overload_reported_ = false;
+		lock.unlock();
+		Serve(conn, std::move(batch));
+		lock.lock();
 	}
 }
 
-CatalogResult PgCatalog::Answer(Connection& conn, const std::string& schema, const std::string& table) {
-	CatalogResult out;
-	// One retry: a connection that died since the last lookup fails the first query, not the reconnect.
-	for (int attempt = 0; attempt < 2; ++attempt) {
-		std::string error;
-		PGconn* pg = conn.Get(error);
-		if (!pg) {
-			out.ok = false;
-			out.error = error;
-			unreachable_error_ = error;
-			unreachable_at_ = std::chrono::steady_clock::now();
-			WALCAST_LOG(warn, "catalog", "cannot reach the database: " << error);
-			return out;
-		}
-		const char* params[] = {settings_.publication.c_str(), schema.c_str(), table.c_str()};
-		Result res(PQexecParams(pg, kQuery, 3, nullptr, params, nullptr, nullptr, 0));
-		if (res && PQresultStatus(res.get()) == PGRES_TUPLES_OK) {
-			out = CatalogResult{};  // a failed first attempt must not leak into the answer
-			unreachable_error_.clear();
-			int rows = PQntuples(res.get());
-			for (int i = 0; i < rows; ++i) {
-				std::string s = PQgetvalue(res.get(), i, 0), t = PQgetvalue(res.get(), i, 1);
-				if (out.tables.empty() || out.tables.back().schema != s || out.tables.back().table != t)
-					out.tables.push_back(CatalogTable{s, t, {}});
-				if (!PQgetisnull(res.get(), i, 2))
-					out.tables.back().columns.push_back(CatalogColumn{PQgetvalue(res.get(), i, 2), PQgetvalue(res.get(), i, 3)});
-			}
-			return out;
-		}
-		error = Trimmed(res ? PQresultErrorMessage(res.get()) : PQerrorMessage(pg));
-		if (PQstatus(pg) == CONNECTION_OK) {
-			out.ok = false;
-			out.error = error;
-			WALCAST_LOG(warn, "catalog", "catalog query failed: " << error);
-			return out;
-		}
-		conn.Reset();
-		out.ok = false;
-		out.error = error;
+void PgCatalog::Serve(CatalogConnection& conn, PendingLookups::Batch batch) {
+	auto departed = TakeDeparted(batch.waiters);
+	if (!departed.empty()) {
+		GlobalMetrics().catalog_lookups_dropped.fetch_add(departed.size(), std::memory_order_relaxed);
+		Discard(std::move(departed));
 	}
-	WALCAST_LOG(warn, "catalog", "catalog query failed: " << out.error);
-	return out;
+	if (batch.waiters.empty()) return;  // everyone who asked has left: the database is not asked
+	std::optional<CatalogResult> known;
+	{
+		// While this waited, the same pattern may have been answered (a lookup that arrived while it ran)
+		// or the database found unreachable.
+		std::lock_guard lock(mutex_);
+		if (auto hit = cache_.Find(batch.key, Clock::now())) known = std::move(*hit);
+		else if (unreachable_) known = Failure(*unreachable_);
+	}
+	if (known) return Answer(std::move(batch.waiters), std::move(*known));
+	auto result = Ask(conn, batch.key);
+	if (result.ok) {
+		std::lock_guard lock(mutex_);
+		cache_.Put(batch.key, result, Clock::now());  // failures are retried on the next join
+	}
+	Answer(std::move(batch.waiters), std::move(result));
+}
+
+CatalogResult PgCatalog::Ask(CatalogConnection& conn, const Key& key) {
+	using Status = CatalogConnection::Status;
+	const auto deadline = Clock::now() + settings_.query_timeout;
+	const std::vector<std::string> params{settings_.publication, key.first, key.second};
+	// One retry within the same deadline: a connection that died since the last lookup fails the first
+	// query, not the reconnect.
+	for (int attempt = 0;; ++attempt) {
+		GlobalMetrics().catalog_queries.fetch_add(1, std::memory_order_relaxed);
+		auto outcome = conn.Query(kQuery, params, deadline);
+		switch (outcome.status) {
+			case Status::ok:
+				MarkReachable();
+				return Tables(outcome.result.get());
+			case Status::rejected:
+				WALCAST_LOG(warn, "catalog", "catalog query failed: " << outcome.error);
+				return Failure(outcome.error);
+			case Status::stopped:
+				return Failure(outcome.error);
+			case Status::lost:
+				if (attempt == 0) continue;
+				MarkUnreachable(outcome.error);
+				return Failure(outcome.error);
+			case Status::timed_out:
+				GlobalMetrics().catalog_timeouts.fetch_add(1, std::memory_order_relaxed);
+				MarkUnreachable(outcome.error);
+				return Failure(outcome.error);
+			case Status::connect_failed:
+				MarkUnreachable(outcome.error);
+				return Failure(outcome.error);
+		}
+	}
+}
+
+void PgCatalog::Probe(CatalogConnection& conn) {
+	auto outcome = conn.Connect(Clock::now() + settings_.query_timeout);
+	if (outcome.status == CatalogConnection::Status::ok) return MarkReachable();
+	if (outcome.status == CatalogConnection::Status::timed_out)
+		GlobalMetrics().catalog_timeouts.fetch_add(1, std::memory_order_relaxed);
+	WALCAST_LOG(debug, "catalog", "still cannot reach the database: " << outcome.error);
+	std::lock_guard lock(mutex_);
+	next_probe_ = Clock::now() + settings_.unreachable_retry;
+}
+
+void PgCatalog::MarkUnreachable(const std::string& error) {
+	std::lock_guard lock(mutex_);
+	if (!unreachable_)
+		WALCAST_LOG(warn, "catalog", "cannot reach the database: " << error << "; joins with postgres_changes get an "
+		                                 "error until a reconnect (tried every " << settings_.unreachable_retry.count()
+		                                 << " ms) succeeds");
+	unreachable_ = error;
+	next_probe_ = Clock::now() + settings_.unreachable_retry;
+}
+
+void PgCatalog::MarkReachable() {
+	std::lock_guard lock(mutex_);
+	if (!unreachable_) return;
+	unreachable_.reset();
+	WALCAST_LOG(info, "catalog", "database reachable again");
+}
+
+void PgCatalog::Answer(std::vector<PendingLookups::Waiter> waiters, CatalogResult result) {
+	post_([waiters = std::move(waiters), result = std::move(result)]() mutable {
+		for (auto& w : waiters) w.done(result);
+	});
+}
+
+void PgCatalog::Discard(std::vector<PendingLookups::Waiter> waiters) {
+	post_([waiters = std::move(waiters)] {});
 }
 
 }  // namespace walcast::channels

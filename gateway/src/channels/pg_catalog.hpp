@@ -1,23 +1,38 @@
 #pragma once
-// Catalog answered by the database: published tables and their columns, asked over a plain libpq
-// connection on a worker thread of its own (libpq blocks; the network thread must not), with answers
-// posted back to the network thread. Reconnects on the next lookup after a failure; caches answers for
-// a few seconds so a reconnect storm of rejoining clients costs a handful of queries.
+// Catalog answered by the database: published tables and their columns, asked over one libpq connection
+// on a worker thread of its own (the network thread must never wait on the database), with answers
+// posted back to the network thread. Everything a client can make it hold or do is bounded:
+//   - the backlog: at most `max_pending` distinct (schema, table) patterns wait for the worker; past it a
+//     join's lookup is refused at once (CATALOG_MAX_PENDING). Identical lookups wait together (one query).
+//   - work for departed clients: a lookup whose every asker has left (channel left, socket closed) is
+//     dropped unasked when its turn comes.
+//   - the cache: answers are kept `cache_ttl` for at most `cache_entries` patterns, least recently used
+//     out first (CATALOG_CACHE_ENTRIES).
+//   - time: every connect and query ends within `query_timeout` on the client side, even against a peer
+//     that acknowledges but never answers (CATALOG_QUERY_TIMEOUT_MS); the connection is then dropped.
+// After a connect failure or a timeout the database is "unreachable": lookups are answered with that
+// error at once (one stuck connection must not make every join wait its own timeout) while the worker
+// tries to reconnect every `unreachable_retry`; the first success ends it. Shutdown never waits on the
+// database: the destructor wakes the worker out of any connect or query.
 
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <functional>
-#include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "channels/catalog.hpp"
+#include "channels/catalog_cache.hpp"
+#include "channels/pending_lookups.hpp"
+#include "core/waker.hpp"
 
 namespace walcast::channels {
+
+class CatalogConnection;
 
 struct PgCatalogSettings {
 	std::string host;
@@ -26,12 +41,14 @@ struct PgCatalogSettings {
 	std::string user;
 	std::string password;
 	std::string publication;  // whose tables may be subscribed to
-	// Any further libpq keyword/value pairs (sslmode, ...). connect_timeout defaults to 5 s.
+	// Any further libpq keyword/value pairs (sslmode, ...).
 	std::vector<std::pair<std::string, std::string>> extra;
 	std::chrono::milliseconds cache_ttl{3000};
-	// After a failed connect, lookups are answered with that failure for this long instead of each
-	// waiting out its own connect timeout (a reconnect storm while the database is down).
-	std::chrono::milliseconds unreachable_ttl{2000};
+	std::size_t cache_entries = 1024;                 // CATALOG_CACHE_ENTRIES
+	std::size_t max_pending = 256;                    // CATALOG_MAX_PENDING
+	std::chrono::milliseconds query_timeout{5000};    // CATALOG_QUERY_TIMEOUT_MS
+	// While unreachable, how often the worker tries to connect again.
+	std::chrono::milliseconds unreachable_retry{2000};
 };
 
 class PgCatalog : public Catalog {
@@ -40,36 +57,39 @@ public:
 	using Post = std::function<void(std::function<void()>)>;
 
 	PgCatalog(PgCatalogSettings settings, Post post);
-	~PgCatalog() override;  // stops the worker; pending lookups are dropped
+	~PgCatalog() override;  // stops the worker, interrupting a connect or query; pending lookups are dropped
 	PgCatalog(const PgCatalog&) = delete;
 	PgCatalog& operator=(const PgCatalog&) = delete;
 
-	void Lookup(std::string schema, std::string table, Callback done) override;
+	void Lookup(std::string schema, std::string table, std::weak_ptr<const void> interest, Callback done) override;
 
 private:
-	struct Job {
-		std::string schema;
-		std::string table;
-		Callback done;
-	};
-	struct CacheEntry {
-		std::chrono::steady_clock::time_point at;
-		CatalogResult result;
-	};
-	class Connection;
+	using Clock = std::chrono::steady_clock;
+	using Key = PendingLookups::Key;
 
 	void Run();
-	CatalogResult Answer(Connection& conn, const std::string& schema, const std::string& table);
+	// Answers one pattern's waiters: from the cache, the unreachable state, or the database.
+	void Serve(CatalogConnection& conn, PendingLookups::Batch batch);
+	CatalogResult Ask(CatalogConnection& conn, const Key& key);
+	void Probe(CatalogConnection& conn);
+	void MarkUnreachable(const std::string& error);
+	void MarkReachable();
+	void Answer(std::vector<PendingLookups::Waiter> waiters, CatalogResult result);
+	// Callbacks are destroyed on the network thread, like everything they capture.
+	void Discard(std::vector<PendingLookups::Waiter> waiters);
 
 	PgCatalogSettings settings_;
 	Post post_;
+	Waker waker_;  // poked once, on shutdown; never drained, so every later wait returns at once
 	std::mutex mutex_;
 	std::condition_variable wake_;
-	std::deque<Job> jobs_;
+	// guarded by mutex_
 	bool stopping_ = false;
-	std::map<std::pair<std::string, std::string>, CacheEntry> cache_;  // worker thread only
-	std::chrono::steady_clock::time_point unreachable_at_{};            // worker thread only
-	std::string unreachable_error_;                                     // worker thread only
+	PendingLookups pending_;
+	CatalogCache cache_;
+	std::optional<std::string> unreachable_;  // why, while the database is known unreachable
+	Clock::time_point next_probe_{};
+	bool overload_reported_ = false;  // one warning per episode of a full backlog
 	std::thread worker_;
 };
 

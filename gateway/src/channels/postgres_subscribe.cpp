@@ -18,11 +18,21 @@ struct PendingSubscribe {
 	std::weak_ptr<Channel> channel;
 	std::size_t outstanding = 0;
 	std::string unavailable;  // first "could not ask the database" error
+	std::string busy;         // first "too many lookups waiting" refusal
 	std::vector<CatalogTable> tables;
 
 	void Finish() {
 		auto ch = channel.lock();
 		if (!ch || !ch->Open() || !ch->in_hub) return;  // left, rejoined or disconnected meanwhile
+		if (!busy.empty()) {
+			// Refused, not failed: the client is told and may rejoin; the gateway does not retry on its own,
+			// which would keep the backlog that caused the refusal full.
+			GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+			// debug: under overload this would be one line per join; PgCatalog logs the overload once.
+			WALCAST_LOG(debug, "channels", ch->topic << ": postgres_changes refused: " << busy);
+			SendPostgresStatus(*ch, false, "Unable to subscribe to changes: " + busy);
+			return;
+		}
 		if (!unavailable.empty()) {
 			hub->RetrySubscribeLater(ch);
 			if (ch->unreachable_reported) return;
@@ -66,8 +76,10 @@ void SubscribePostgres(Hub& hub, const std::shared_ptr<Channel>& channel) {
 	pending->outstanding = patterns.size();
 	for (auto& [schema, table] : patterns) {
 		// The callback may run before Lookup returns (in-memory catalogs), so `outstanding` is set first.
-		hub.catalog().Lookup(schema, table, [pending](CatalogResult result) {
-			if (!result.ok) {
+		hub.catalog().Lookup(schema, table, channel, [pending](CatalogResult result) {
+			if (!result.ok && result.busy) {
+				if (pending->busy.empty()) pending->busy = result.error;
+			} else if (!result.ok) {
 				if (pending->unavailable.empty()) pending->unavailable = result.error.empty() ? "unknown error" : result.error;
 			} else {
 				for (auto& t : result.tables) pending->tables.push_back(std::move(t));

@@ -35,6 +35,10 @@ struct Config {
 	// presence (channels::PresenceLimits)
 	std::size_t max_presence_meta_bytes = 4096;
 	std::size_t max_presences_per_topic = 1000;
+	// catalog lookups at join (channels::PgCatalogSettings)
+	std::chrono::milliseconds catalog_query_timeout{5000};
+	std::size_t catalog_max_pending = 256;
+	std::size_t catalog_cache_entries = 1024;
 	// replication
 	std::chrono::milliseconds status_interval{1000};
 	std::chrono::milliseconds max_reconnect_backoff{5000};

@@ -25,6 +25,12 @@ struct Metrics {
 	Counter channels{0};            // gauge: joined channels
 	Counter client_errors{0};       // malformed frames, bad joins, bad filters
 
+	// catalog (channels::PgCatalog)
+	Counter catalog_queries{0};          // queries attempted (a retry after a broken connection counts again)
+	Counter catalog_lookups_dropped{0};  // lookups not asked because every client wanting them had left
+	Counter catalog_lookups_refused{0};  // lookups refused because CATALOG_MAX_PENDING patterns were waiting
+	Counter catalog_timeouts{0};         // connects or queries that passed CATALOG_QUERY_TIMEOUT_MS
+
 	// network stage
 	Counter clients{0};             // gauge: open WebSocket connections
 	Counter messages_sent{0};

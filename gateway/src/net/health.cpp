@@ -22,6 +22,10 @@ HealthSnapshot TakeSnapshot(const Metrics& m, std::string slot) {
 	s.messages_sent = m.messages_sent.load(relaxed);
 	s.bytes_sent = m.bytes_sent.load(relaxed);
 	s.slow_client_closes = m.slow_client_closes.load(relaxed);
+	s.catalog_queries = m.catalog_queries.load(relaxed);
+	s.catalog_lookups_dropped = m.catalog_lookups_dropped.load(relaxed);
+	s.catalog_lookups_refused = m.catalog_lookups_refused.load(relaxed);
+	s.catalog_timeouts = m.catalog_timeouts.load(relaxed);
 	return s;
 }
 
@@ -84,6 +88,14 @@ std::string RenderMetricsText(const HealthSnapshot& s) {
 	     "Clients closed because their send queue exceeded its byte cap.", s.slow_client_closes);
 	Emit(out, "walcast_client_errors_total", "counter", "Malformed frames, refused joins and bad filters.",
 	     s.client_errors);
+	Emit(out, "walcast_catalog_queries_total", "counter", "Catalog queries attempted for joins (a retry after a broken connection counts again).",
+	     s.catalog_queries);
+	Emit(out, "walcast_catalog_lookups_dropped_total", "counter",
+	     "Catalog lookups not run because every client that wanted them had left.", s.catalog_lookups_dropped);
+	Emit(out, "walcast_catalog_lookups_refused_total", "counter",
+	     "Catalog lookups refused because CATALOG_MAX_PENDING were waiting.", s.catalog_lookups_refused);
+	Emit(out, "walcast_catalog_timeouts_total", "counter",
+	     "Catalog connects or queries that passed CATALOG_QUERY_TIMEOUT_MS.", s.catalog_timeouts);
 	Emit(out, "walcast_replication_reconnects_total", "counter", "Reconnections of the replication stream.",
 	     s.replication_reconnects);
 	Emit(out, "walcast_replication_connected", "gauge", "1 while the replication stream is connected.",

@@ -25,6 +25,10 @@ struct HealthSnapshot {
 	std::uint64_t messages_sent = 0;
 	std::uint64_t bytes_sent = 0;
 	std::uint64_t slow_client_closes = 0;
+	std::uint64_t catalog_queries = 0;
+	std::uint64_t catalog_lookups_dropped = 0;
+	std::uint64_t catalog_lookups_refused = 0;
+	std::uint64_t catalog_timeouts = 0;
 };
 
 HealthSnapshot TakeSnapshot(const Metrics& metrics, std::string slot);

@@ -22,12 +22,12 @@
 #include "core/delivery_progress.hpp"
 #include "core/lsn.hpp"
 #include "core/wal_event.hpp"
+#include "core/waker.hpp"
 #include "replication/classifier.hpp"
 #include "replication/deduplicator.hpp"
 #include "replication/flush_policy.hpp"
 #include "replication/in_flight_budget.hpp"
 #include "replication/pg_handles.hpp"
-#include "replication/waker.hpp"
 
 namespace walcast::replication {
 

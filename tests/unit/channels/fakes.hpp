@@ -46,7 +46,7 @@ public:
 	bool unavailable = false;  // answer "cannot reach the database"
 	int lookups = 0;
 
-	void Lookup(std::string schema, std::string table, Callback done) override {
+	void Lookup(std::string schema, std::string table, std::weak_ptr<const void>, Callback done) override {
 		++lookups;
 		CatalogResult result;
 		if (unavailable) {

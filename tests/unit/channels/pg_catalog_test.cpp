@@ -8,15 +8,20 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <optional>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+
+#include "core/metrics.hpp"
 
 namespace walcast::channels {
 namespace {
@@ -117,7 +122,7 @@ protected:
 	// Asks and runs the io_context until the answer is posted back (deadline 20 s).
 	CatalogResult Ask(PgCatalog& catalog, const std::string& schema, const std::string& table) {
 		std::optional<CatalogResult> answer;
-		catalog.Lookup(schema, table, [&](CatalogResult r) { answer = std::move(r); });
+		catalog.Lookup(schema, table, asker_, [&](CatalogResult r) { answer = std::move(r); });
 		auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
 		while (!answer && std::chrono::steady_clock::now() < deadline) {
 			io_.restart();
@@ -132,6 +137,7 @@ protected:
 	}
 
 	boost::asio::io_context io_;
+	std::shared_ptr<int> asker_ = std::make_shared<int>();  // the lookups' interest: alive for the whole test
 	static Cluster* cluster_;
 };
 Cluster* PgCatalogTest::cluster_ = nullptr;
@@ -182,6 +188,112 @@ TEST_F(PgCatalogTest, ReconnectsAfterTheServerRestarts) {
 	auto r = Ask(catalog, "public", "users");
 	EXPECT_TRUE(r.ok) << r.error;
 	EXPECT_EQ(r.tables.size(), 1u);
+}
+
+// A TCP peer that accepts connections and never answers nor closes them: what a frozen server or a
+// half-open connection looks like to libpq (the kernel acknowledges, nothing comes back).
+class SilentPeer {
+public:
+	SilentPeer() {
+		listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+		sockaddr_in addr{};
+		addr.sin_family = AF_INET;
+		addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+		::listen(listener_, 16);
+		socklen_t len = sizeof addr;
+		::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
+		port_ = ntohs(addr.sin_port);
+	}
+	~SilentPeer() {
+		for (int fd : accepted_) ::close(fd);
+		::close(listener_);
+	}
+	// Blocks until the catalog has connected (bounded by a 20 s receive timeout on the listener).
+	bool AwaitConnection() {
+		timeval tv{20, 0};
+		::setsockopt(listener_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		int fd = ::accept(listener_, nullptr, nullptr);
+		if (fd < 0) return false;
+		accepted_.push_back(fd);
+		return true;
+	}
+	int port() const { return port_; }
+
+private:
+	int listener_ = -1;
+	int port_ = 0;
+	std::vector<int> accepted_;
+};
+
+TEST_F(PgCatalogTest, ASilentServerIsAnErrorWithinTheDeadline) {
+	SilentPeer peer;
+	auto settings = Settings(peer.port());
+	settings.query_timeout = std::chrono::milliseconds(500);
+	PgCatalog catalog(settings, Poster());
+	const auto timeouts = GlobalMetrics().catalog_timeouts.load();
+	auto start = std::chrono::steady_clock::now();
+	auto r = Ask(catalog, "public", "users");
+	auto took = std::chrono::steady_clock::now() - start;
+	EXPECT_FALSE(r.ok);
+	EXPECT_NE(r.error.find("CATALOG_QUERY_TIMEOUT_MS"), std::string::npos) << r.error;
+	EXPECT_GE(took, std::chrono::milliseconds(500));
+	EXPECT_LT(took, std::chrono::milliseconds(2500)) << "the deadline does not depend on the server answering";
+	EXPECT_GT(GlobalMetrics().catalog_timeouts.load(), timeouts);
+
+	// Known unreachable now: the next lookup is answered at once instead of waiting out its own deadline.
+	start = std::chrono::steady_clock::now();
+	auto again = Ask(catalog, "public", "other");
+	EXPECT_FALSE(again.ok);
+	EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(400));
+}
+
+TEST_F(PgCatalogTest, DestructionDoesNotWaitOnAStuckConnect) {
+	SilentPeer peer;
+	auto settings = Settings(peer.port());
+	settings.query_timeout = std::chrono::milliseconds(60000);
+	auto catalog = std::make_unique<PgCatalog>(settings, Poster());
+	bool answered = false;
+	catalog->Lookup("public", "users", asker_, [&](CatalogResult) { answered = true; });
+	ASSERT_TRUE(peer.AwaitConnection()) << "the catalog never connected";
+	auto start = std::chrono::steady_clock::now();
+	catalog.reset();
+	EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2))
+	    << "shutdown waited on a server that never answers";
+}
+
+TEST_F(PgCatalogTest, LookupsOfDepartedAskersAreNotRun) {
+	auto settings = Settings(cluster_->port());
+	PgCatalog catalog(settings, Poster());
+	ASSERT_TRUE(Ask(catalog, "public", "users").ok);  // connected
+	const auto queries = GlobalMetrics().catalog_queries.load();
+	const auto dropped = GlobalMetrics().catalog_lookups_dropped.load();
+	bool called = false;
+	{
+		auto gone = std::make_shared<int>();
+		std::weak_ptr<const void> interest = gone;
+		gone.reset();  // the client left before the worker got to its lookup
+		catalog.Lookup("shop", "orders", interest, [&](CatalogResult) { called = true; });
+	}
+	// Lookups run in order, so once this one is answered the departed one has had its turn.
+	ASSERT_TRUE(Ask(catalog, "public", "secret").ok);
+	EXPECT_EQ(GlobalMetrics().catalog_queries.load(), queries + 1) << "only the live lookup reached the database";
+	EXPECT_EQ(GlobalMetrics().catalog_lookups_dropped.load(), dropped + 1);
+	io_.restart();
+	io_.poll();
+	EXPECT_FALSE(called);
+}
+
+TEST_F(PgCatalogTest, AnswersAreCachedWithinTheTtl) {
+	auto settings = Settings(cluster_->port());
+	settings.cache_ttl = std::chrono::milliseconds(60000);
+	PgCatalog catalog(settings, Poster());
+	ASSERT_TRUE(Ask(catalog, "public", "users").ok);
+	const auto queries = GlobalMetrics().catalog_queries.load();
+	auto r = Ask(catalog, "public", "users");
+	ASSERT_TRUE(r.ok);
+	EXPECT_EQ(r.tables.size(), 1u);
+	EXPECT_EQ(GlobalMetrics().catalog_queries.load(), queries);
 }
 
 }  // namespace

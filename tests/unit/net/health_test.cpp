@@ -63,6 +63,10 @@ TEST(Metrics, PrometheusTextHasHelpTypeAndValues) {
 	s.slow_client_closes = 2;
 	s.client_errors = 5;
 	s.replication_reconnects = 1;
+	s.catalog_queries = 12;
+	s.catalog_lookups_dropped = 13;
+	s.catalog_lookups_refused = 14;
+	s.catalog_timeouts = 15;
 	const std::string text = RenderMetricsText(s);
 
 	for (const char* line : {
@@ -75,6 +79,10 @@ TEST(Metrics, PrometheusTextHasHelpTypeAndValues) {
 			 "walcast_slow_client_closes_total 2\n",
 			 "walcast_client_errors_total 5\n",
 			 "walcast_replication_reconnects_total 1\n",
+			 "# TYPE walcast_catalog_queries_total counter\nwalcast_catalog_queries_total 12\n",
+			 "walcast_catalog_lookups_dropped_total 13\n",
+			 "walcast_catalog_lookups_refused_total 14\n",
+			 "walcast_catalog_timeouts_total 15\n",
 			 "walcast_replication_connected 1\n",
 			 "walcast_replication_lag_bytes 65536\n",
 		 })
@@ -95,7 +103,7 @@ TEST(Metrics, PrometheusTextHasHelpTypeAndValues) {
 			++samples;
 		pos = end + 1;
 	}
-	EXPECT_EQ(samples, 11u);
+	EXPECT_EQ(samples, 15u);
 	EXPECT_EQ(helps, samples);
 	EXPECT_EQ(types, samples);
 }

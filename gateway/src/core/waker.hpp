@@ -1,8 +1,8 @@
 #pragma once
-// An eventfd another thread can poke to interrupt the replication thread's poll(): used for Stop() and
-// for NotifyProgress(). Poking is async-signal-safe and never blocks.
+// An eventfd another thread can poke to interrupt a worker thread's poll(): the replication thread's Stop()
+// and NotifyProgress(), the catalog worker's shutdown. Poking is async-signal-safe and never blocks.
 
-namespace walcast::replication {
+namespace walcast {
 
 class Waker {
 public:
@@ -20,4 +20,4 @@ private:
 	int fd_ = -1;
 };
 
-}  // namespace walcast::replication
+}  // namespace walcast

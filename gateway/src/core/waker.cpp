@@ -1,4 +1,4 @@
-#include "replication/waker.hpp"
+#include "core/waker.hpp"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace walcast::replication {
+namespace walcast {
 
 Waker::Waker() : fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
 	if (fd_ < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
@@ -30,4 +30,4 @@ void Waker::Drain() {
 	[[maybe_unused]] auto n = ::read(fd_, &count, sizeof count);
 }
 
-}  // namespace walcast::replication
+}  // namespace walcast
