@@ -35,6 +35,11 @@ struct Config {
 	// presence (channels::PresenceLimits)
 	std::size_t max_presence_meta_bytes = 4096;
 	std::size_t max_presences_per_topic = 1000;
+	// per client connection (channels::ClientLimits)
+	std::size_t max_channels_per_client = 100;
+	std::uint32_t max_joins_per_second = 100;
+	std::uint32_t max_events_per_second = 100;
+	std::uint32_t max_log_lines_per_client = 10;
 	// replication
 	std::chrono::milliseconds status_interval{1000};
 	std::chrono::milliseconds max_reconnect_backoff{5000};
