@@ -155,6 +155,23 @@ def test_heartbeats_do_not_spend_the_event_allowance(make_gateway):
     c.ws.sock.close()
 
 
+def test_ping_flood_from_a_reading_client_is_closed_with_4029(gateway):
+    """Beast answers every WebSocket ping with a pong; a client that reads its pongs is never slow, so pings are
+    charged to the heartbeat allowance: MAX_EVENTS_PER_SECOND + MAX_CHANNELS_PER_CLIENT (200) at once."""
+    c = PhxClient(gateway.ws_url)
+    ping = websocket.ABNF.create_frame(b"p" * 125, websocket.ABNF.OPCODE_PING).format()
+    c.ws.sock.sendall(ping * 200)
+    # Once those 200 are answered (their pongs read), the allowance is spent; the next ping is one too many.
+    c.ws.settimeout(20)
+    for _ in range(200):
+        opcode, _data = c.ws.recv_data(control_frame=True)
+        assert opcode == websocket.ABNF.OPCODE_PONG
+    c.ws.sock.sendall(ping * 1000)
+    code, reason, _ = _wait_close(c.ws)
+    assert code == 4029 and "MAX_EVENTS_PER_SECOND 100" in reason
+    c.ws.sock.close()
+
+
 def test_default_limits_bound_the_log_lines_of_a_flood_of_bad_frames(gateway):
     """With the defaults, 5,000 undecodable frames cost the log at most MAX_LOG_LINES_PER_CLIENT (10) lines
     about that client, and the client is closed at MAX_EVENTS_PER_SECOND (100)."""

@@ -82,6 +82,11 @@ void ClientConnection::OnBinary(std::string_view frame) {
 	Receive(std::move(msg), error);
 }
 
+void ClientConnection::OnPing() {
+	if (closed_ || flooded_) return;
+	if (!keepalives_.TryTake(RateLimiter::Clock::now())) CloseAsFlood();
+}
+
 void ClientConnection::Receive(std::optional<InMessage> msg, std::string_view decode_error) {
 	// Decoding comes first because a heartbeat is not an event; its cost is bounded all the same, since a
 	// client over its allowance is closed and the socket hands a closing client's frames to no one.

@@ -37,6 +37,8 @@ public:
 
 	void OnText(std::string_view frame);
 	void OnBinary(std::string_view frame);
+	// A WebSocket ping: charged with heartbeats (MAX_EVENTS_PER_SECOND), since each one costs a pong.
+	void OnPing();
 	// The socket is gone: leave every channel (others see presence leaves), free everything, send nothing.
 	void OnClosed();
 

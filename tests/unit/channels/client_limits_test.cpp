@@ -135,6 +135,16 @@ TEST_F(ClientLimitsTest, HeartbeatFloodIsClosedPastItsOwnAllowance) {
 	EXPECT_EQ(c.transport->closes[0].first, CloseCode::TooManyMessages);
 }
 
+TEST_F(ClientLimitsTest, WebSocketPingsShareTheHeartbeatAllowance) {
+	TestClient c(hub, Serializer::V2, Limits(7, 100, 3));
+	for (int i = 0; i < 5; ++i) c.conn->OnPing();
+	for (int i = 0; i < 5; ++i) c.Send(Heartbeat(i));
+	EXPECT_TRUE(c.transport->closes.empty());  // 10 = 3 + 7
+	c.conn->OnPing();
+	ASSERT_EQ(c.transport->closes.size(), 1u);
+	EXPECT_EQ(c.transport->closes[0].first, CloseCode::TooManyMessages);
+}
+
 TEST_F(ClientLimitsTest, TokenRefreshOnEveryChannelAtTheChannelCapIsNotAFlood) {
 	// realtime-js setAuth() sends access_token to each joined channel at once; with every channel of the cap
 	// joined, that burst and the client's own events fit.
