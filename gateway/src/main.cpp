@@ -95,6 +95,8 @@ int Run(const Config& config) {
 	channels::Hub hub(progress, catalog);
 	hub.SetFilterLimits(FilterLimitsFrom(config));
 	hub.SetPresenceLimits({config.max_presence_meta_bytes, config.max_presences_per_topic});
+	hub.SetClientLimits({config.max_channels_per_client, config.max_joins_per_second, config.max_events_per_second,
+	                     config.max_log_lines_per_client});
 
 	std::optional<net::Server> server;
 	try {

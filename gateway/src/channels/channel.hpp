@@ -11,6 +11,7 @@
 
 #include "channels/phoenix_codec.hpp"
 #include "channels/subscription.hpp"
+#include "core/client_log.hpp"
 #include "core/client_transport.hpp"
 
 namespace walcast::channels {
@@ -23,6 +24,7 @@ struct Channel : std::enable_shared_from_this<Channel> {
 	Serializer serializer = Serializer::V2;
 	std::shared_ptr<ClientTransport> transport;  // reset when the channel closes: nothing is sent after that
 	const void* connection = nullptr;            // the owning ClientConnection, for identity only
+	std::shared_ptr<log::ClientLog> log;         // the owning client's throttled log
 
 	// postgres_changes
 	bool legacy = false;  // joined without `config`: events named INSERT/UPDATE/DELETE, bare change payload

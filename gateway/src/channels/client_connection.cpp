@@ -1,5 +1,6 @@
 #include "channels/client_connection.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include <boost/json/serialize.hpp>
@@ -47,17 +48,50 @@ std::string RandomUuid() {
 
 }  // namespace
 
+ClientConnection::ClientConnection(Hub& hub, std::shared_ptr<ClientTransport> transport, Serializer serializer)
+    : ClientConnection(hub, std::move(transport), serializer, hub.client_limits()) {}
+
 ClientConnection::ClientConnection(Hub& hub, std::shared_ptr<ClientTransport> transport, Serializer serializer,
-                                   std::size_t max_channels)
-    : hub_(hub), transport_(std::move(transport)), serializer_(serializer), max_channels_(max_channels) {}
+                                   const ClientLimits& limits)
+    : hub_(hub),
+      transport_(std::move(transport)),
+      serializer_(serializer),
+      limits_(limits),
+      joins_(limits.max_joins_per_second),
+      events_(limits.max_events_per_second),
+      keepalives_(limits.max_events_per_second,
+                  limits.max_events_per_second ? limits.max_events_per_second +
+                                                     static_cast<std::uint32_t>(std::min<std::size_t>(limits.max_channels, 1u << 20))
+                                               : 0),
+      log_(std::make_shared<log::ClientLog>(transport_ ? transport_->Describe() : std::string("client"),
+                                            limits.max_log_lines)) {}
 
 ClientConnection::~ClientConnection() { OnClosed(); }
 
 void ClientConnection::OnText(std::string_view frame) {
-	if (closed_) return;
+	if (closed_ || flooded_) return;
 	std::string error;
 	auto msg = DecodeText(serializer_, frame, error);
-	if (!msg) return Malformed(error);
+	Receive(std::move(msg), error);
+}
+
+void ClientConnection::OnBinary(std::string_view frame) {
+	if (closed_ || flooded_) return;
+	std::string error;
+	auto msg = DecodeBinary(frame, error);
+	Receive(std::move(msg), error);
+}
+
+void ClientConnection::OnPing() {
+	if (closed_ || flooded_) return;
+	if (!keepalives_.TryTake(RateLimiter::Clock::now())) CloseAsFlood();
+}
+
+void ClientConnection::Receive(std::optional<InMessage> msg, std::string_view decode_error) {
+	// Decoding comes first because a heartbeat is not an event; its cost is bounded all the same, since a
+	// client over its allowance is closed and the socket hands a closing client's frames to no one.
+	if (!Charge(msg ? &*msg : nullptr)) return;
+	if (!msg) return Malformed(decode_error);
 	try {
 		Handle(*msg);
 	} catch (const std::exception& e) {
@@ -65,16 +99,27 @@ void ClientConnection::OnText(std::string_view frame) {
 	}
 }
 
-void ClientConnection::OnBinary(std::string_view frame) {
-	if (closed_) return;
-	std::string error;
-	auto msg = DecodeBinary(frame, error);
-	if (!msg) return Malformed(error);
-	try {
-		Handle(*msg);
-	} catch (const std::exception& e) {
-		Malformed(std::string("message could not be handled: ") + e.what());
-	}
+bool ClientConnection::Charge(const InMessage* msg) {
+	if (msg && msg->event == "phx_join") return true;  // HandleJoin charges joins to MAX_JOINS_PER_SECOND
+	const bool keepalive =
+		msg && ((msg->topic == "phoenix" && msg->event == "heartbeat") || msg->event == "access_token");
+	RateLimiter& allowance = keepalive ? keepalives_ : events_;
+	if (allowance.TryTake(RateLimiter::Clock::now())) return true;
+	CloseAsFlood();
+	return false;
+}
+
+void ClientConnection::CloseAsFlood() {
+	flooded_ = true;
+	GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+	WALCAST_CLIENT_LOG(*log_, warn, "channels",
+	                   "MessagePerSecondRateLimitReached: more than " << limits_.max_events_per_second
+	                       << " messages per second (MAX_EVENTS_PER_SECOND); closed with 4029");
+	// Realtime's wording ("Too many messages per second", realtime_channel.ex), plus the setting's name.
+	const std::string reason =
+		"Too many messages per second (MAX_EVENTS_PER_SECOND " + std::to_string(limits_.max_events_per_second) + ")";
+	auto transport = transport_;  // closing may re-enter OnClosed, which drops transport_
+	if (transport) transport->Close(CloseCode::TooManyMessages, reason);
 }
 
 void ClientConnection::OnClosed() {
@@ -88,11 +133,12 @@ void ClientConnection::OnClosed() {
 		hub_.RemoveChannel(*channel);
 	}
 	transport_.reset();
+	log_->Flush();
 }
 
 void ClientConnection::Malformed(std::string_view why) {
 	GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
-	WALCAST_LOG(warn, "channels", "MalformedWebSocketMessage: " << why << "; message dropped");
+	WALCAST_CLIENT_LOG(*log_, warn, "channels", "MalformedWebSocketMessage: " << why << "; message dropped");
 }
 
 void ClientConnection::Reply(const InMessage& msg, bool ok, json::value response) {
@@ -122,7 +168,7 @@ void ClientConnection::Handle(InMessage& msg) {
 	}
 	auto channel = it->second;  // kept alive even if a send below closes this connection
 	if (!msg.join_ref.is_null() && msg.join_ref != channel->join_ref) {
-		WALCAST_LOG(debug, "channels", msg.topic << ": " << msg.event << " for an older join ignored");
+		WALCAST_CLIENT_LOG(*log_, debug, "channels", msg.topic << ": " << msg.event << " for an older join ignored");
 		return;
 	}
 	if (msg.event == "phx_leave") {
@@ -132,10 +178,22 @@ void ClientConnection::Handle(InMessage& msg) {
 	if (msg.event == "broadcast") return HandleBroadcast(*channel, msg);
 	if (msg.event == "presence") return HandlePresence(*channel, msg);
 	if (msg.event == "access_token") return;  // tokens are not checked per channel here; never answered
-	WALCAST_LOG(debug, "channels", msg.topic << ": unknown event '" << msg.event << "' ignored");
+	WALCAST_CLIENT_LOG(*log_, debug, "channels", msg.topic << ": unknown event '" << msg.event << "' ignored");
 }
 
 void ClientConnection::HandleJoin(InMessage& msg) {
+	if (!joins_.TryTake(RateLimiter::Clock::now())) {
+		// A refused join is an event too, so a client that keeps joining past the limit ends as a flood.
+		if (!Charge(nullptr)) return;
+		GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+		WALCAST_CLIENT_LOG(*log_, warn, "channels",
+		                   msg.topic << ": join refused, more than " << limits_.max_joins_per_second
+		                             << " joins per second (MAX_JOINS_PER_SECOND)");
+		// Realtime's reason (realtime_channel.ex), plus the setting that decides it. Realtime also drops the
+		// socket; here the join alone is refused and realtime-js retries it with its backoff.
+		return ReplyError(msg, "ClientJoinRateLimitReached: Too many joins per second (MAX_JOINS_PER_SECOND " +
+		                           std::to_string(limits_.max_joins_per_second) + ")");
+	}
 	std::string_view topic = msg.topic;
 	if (topic.substr(0, kTopicPrefix.size()) != kTopicPrefix) return ReplyError(msg, "unmatched topic");
 	std::string subtopic(topic.substr(kTopicPrefix.size()));
@@ -143,7 +201,15 @@ void ClientConnection::HandleJoin(InMessage& msg) {
 	// Phoenix closes the old channel of a duplicate join first.
 	if (channels_.count(msg.topic)) CloseChannel(msg.topic, true);
 	if (closed_) return;  // sending phx_close may have closed the connection (slow client)
-	if (channels_.size() >= max_channels_) return ReplyError(msg, "ChannelRateLimitReached: Too many channels");
+	if (channels_.size() >= limits_.max_channels) {
+		GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+		WALCAST_CLIENT_LOG(*log_, info, "channels",
+		                   msg.topic << ": join refused, " << channels_.size()
+		                             << " channels joined already (MAX_CHANNELS_PER_CLIENT)");
+		// Realtime's reason for its max_channels_per_client (realtime_channel.ex), plus the setting and its value.
+		return ReplyError(msg, "ChannelRateLimitReached: Too many channels (MAX_CHANNELS_PER_CLIENT " +
+		                           std::to_string(limits_.max_channels) + ")");
+	}
 
 	static const json::object kEmpty;
 	const json::object& payload = msg.payload.is_object() ? msg.payload.get_object() : kEmpty;
@@ -156,6 +222,7 @@ void ClientConnection::HandleJoin(InMessage& msg) {
 	channel->serializer = serializer_;
 	channel->transport = transport_;
 	channel->connection = this;
+	channel->log = log_;
 
 	// The new API is told apart by the presence of `config` (even an empty one).
 	channel->legacy = !payload.contains("config");
@@ -209,7 +276,8 @@ void ClientConnection::HandleJoin(InMessage& msg) {
 		} else {
 			// Legacy clients cannot show a subscription error; the join still succeeds (broadcast-only use).
 			GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
-			WALCAST_LOG(info, "channels", msg.topic << ": legacy topic gives no postgres subscription: " << error);
+			WALCAST_CLIENT_LOG(*log_, info, "channels",
+			                   msg.topic << ": legacy topic gives no postgres subscription: " << error);
 		}
 	}
 	if (channel->presence_key.empty()) channel->presence_key = RandomUuid();
@@ -223,7 +291,7 @@ void ClientConnection::HandleJoin(InMessage& msg) {
 		hub_.ActivateBindings(*channel);
 	} else if (!binding_error.empty()) {
 		GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
-		WALCAST_LOG(info, "channels", msg.topic << ": postgres_changes refused: " << binding_error);
+		WALCAST_CLIENT_LOG(*log_, info, "channels", msg.topic << ": postgres_changes refused: " << binding_error);
 		channel->bindings.clear();
 		SendPostgresStatus(*channel, false, binding_error);
 	} else if (!channel->bindings.empty()) {

@@ -6,38 +6,49 @@
 #include <cstddef>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "channels/channel.hpp"
+#include "channels/client_limits.hpp"
 #include "channels/hub.hpp"
 #include "channels/phoenix_codec.hpp"
+#include "core/client_log.hpp"
 #include "core/client_transport.hpp"
+#include "core/rate_limiter.hpp"
 
 namespace walcast::channels {
 
 class ClientConnection {
 public:
-	static constexpr std::size_t kDefaultMaxChannels = 100;
 	// postgres_changes entries per join; each may cost a catalog query.
 	static constexpr std::size_t kMaxBindingsPerChannel = 100;
 
 	// Keeps `transport` until OnClosed() (or destruction), so a transport that owns this connection
-	// forms a cycle that OnClosed breaks: call OnClosed when the socket is gone.
+	// forms a cycle that OnClosed breaks: call OnClosed when the socket is gone. The limits are the hub's
+	// client_limits() unless given.
+	ClientConnection(Hub& hub, std::shared_ptr<ClientTransport> transport, Serializer serializer);
 	ClientConnection(Hub& hub, std::shared_ptr<ClientTransport> transport, Serializer serializer,
-	                 std::size_t max_channels = kDefaultMaxChannels);
+	                 const ClientLimits& limits);
 	~ClientConnection();
 	ClientConnection(const ClientConnection&) = delete;
 	ClientConnection& operator=(const ClientConnection&) = delete;
 
 	void OnText(std::string_view frame);
 	void OnBinary(std::string_view frame);
+	// A WebSocket ping: charged with heartbeats (MAX_EVENTS_PER_SECOND), since each one costs a pong.
+	void OnPing();
 	// The socket is gone: leave every channel (others see presence leaves), free everything, send nothing.
 	void OnClosed();
 
 	std::size_t ChannelCount() const { return channels_.size(); }
 
 private:
+	void Receive(std::optional<InMessage> msg, std::string_view decode_error);
+	// Charges one frame (not a join) to its allowance; false when that closed the client as a flood.
+	bool Charge(const InMessage* msg);
+	void CloseAsFlood();
 	void Handle(InMessage& msg);
 	void HandleJoin(InMessage& msg);
 	void HandleBroadcast(Channel& channel, InMessage& msg);
@@ -51,9 +62,15 @@ private:
 	Hub& hub_;
 	std::shared_ptr<ClientTransport> transport_;
 	Serializer serializer_;
-	std::size_t max_channels_;
+	ClientLimits limits_;
+	RateLimiter joins_;       // MAX_JOINS_PER_SECOND
+	RateLimiter events_;      // MAX_EVENTS_PER_SECOND
+	RateLimiter keepalives_;  // heartbeats and access_token frames (see ClientLimits)
+	// Shared with this client's channels, so lines about them written later (catalog answers) are throttled too.
+	std::shared_ptr<log::ClientLog> log_;
 	std::map<std::string, std::shared_ptr<Channel>, std::less<>> channels_;  // by topic
 	bool closed_ = false;
+	bool flooded_ = false;  // closed as a flood: the frames still arriving are dropped unread
 };
 
 }  // namespace walcast::channels

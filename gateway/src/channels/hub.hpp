@@ -17,6 +17,7 @@
 
 #include "channels/catalog.hpp"
 #include "channels/channel.hpp"
+#include "channels/client_limits.hpp"
 #include "channels/filter.hpp"
 #include "core/delivery_progress.hpp"
 #include "core/wal_event.hpp"
@@ -56,6 +57,9 @@ public:
 	// What a postgres_changes filter may cost; joins with a filter over them get a `system` error.
 	void SetFilterLimits(const FilterLimits& limits) { filter_limits_ = limits; }
 	void SetPresenceLimits(const PresenceLimits& limits) { presence_limits_ = limits; }
+	// Per-connection limits, read by each ClientConnection when it is created.
+	void SetClientLimits(const ClientLimits& limits) { client_limits_ = limits; }
+	const ClientLimits& client_limits() const { return client_limits_; }
 	const FilterLimits& filter_limits() const { return filter_limits_; }
 
 	// Relays a client broadcast to the topic's channels (the sender too only with broadcast.self).
@@ -113,6 +117,7 @@ private:
 	std::chrono::milliseconds retry_interval_{2000};
 	FilterLimits filter_limits_;
 	PresenceLimits presence_limits_;
+	ClientLimits client_limits_;
 	std::vector<Match> matches_;            // scratch for one change
 	std::vector<std::int64_t> match_ids_;  // scratch for one change
 };

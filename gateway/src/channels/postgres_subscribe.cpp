@@ -46,7 +46,7 @@ struct PendingSubscribe {
 			auto problem = ValidateBinding(binding, tables);
 			if (!problem.empty()) {
 				GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
-				WALCAST_LOG(info, "channels", ch->topic << ": postgres_changes refused: " << problem);
+				if (ch->log) WALCAST_CLIENT_LOG(*ch->log, info, "channels", ch->topic << ": postgres_changes refused: " << problem);
 				SendPostgresStatus(*ch, false, problem);
 				return;
 			}

@@ -20,6 +20,7 @@ enum class CloseCode : std::uint16_t {
 	IdleTimeout = 4000,     // no frame (not even a heartbeat) within the idle timeout
 	SlowClient = 4008,      // send queue exceeded its byte cap
 	WriteError = 4009,
+	TooManyMessages = 4029,  // over MAX_EVENTS_PER_SECOND (4029 after HTTP 429 Too Many Requests)
 };
 
 // One outgoing WebSocket message: a small envelope around bytes shared by every recipient, so fan-out
@@ -45,6 +46,8 @@ public:
 	// CloseCode::SlowClient instead; the call still returns at once.
 	virtual void Send(OutFrame frame) = 0;
 	virtual void Close(CloseCode code, std::string_view reason) = 0;
+	// Names the client in log lines, e.g. "client 7 (127.0.0.1:51234)".
+	virtual std::string Describe() const { return "client"; }
 };
 
 }  // namespace walcast

@@ -39,6 +39,11 @@ struct Config {
 	std::chrono::milliseconds catalog_query_timeout{5000};
 	std::size_t catalog_max_pending = 256;
 	std::size_t catalog_cache_entries = 1024;
+	// per client connection (channels::ClientLimits)
+	std::size_t max_channels_per_client = 100;
+	std::uint32_t max_joins_per_second = 100;
+	std::uint32_t max_events_per_second = 100;
+	std::uint32_t max_log_lines_per_client = 10;
 	// replication
 	std::chrono::milliseconds status_interval{1000};
 	std::chrono::milliseconds max_reconnect_backoff{5000};

@@ -20,6 +20,7 @@ public:
 
 	void OnText(std::string_view message) override { connection_.OnText(message); }
 	void OnBinary(std::string_view message) override { connection_.OnBinary(message); }
+	void OnPing() override { connection_.OnPing(); }
 	void OnClosed() override { connection_.OnClosed(); }
 
 private:

@@ -18,6 +18,8 @@ public:
 	// The views are valid only during the call.
 	virtual void OnText(std::string_view message) = 0;
 	virtual void OnBinary(std::string_view message) = 0;
+	// The client sent a WebSocket ping (Beast answers it with a pong by itself).
+	virtual void OnPing() {}
 	// Called exactly once, after the last OnText/OnBinary, when the connection is gone for any reason.
 	virtual void OnClosed() = 0;
 };

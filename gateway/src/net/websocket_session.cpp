@@ -79,6 +79,14 @@ void WebSocketSession::Run(http::request<http::string_body> request) {
 	}));
 
 	ws_.read_message_max(settings.max_message_bytes);
+	// Each ping costs a pong, so pings are charged like heartbeats (MAX_EVENTS_PER_SECOND, close 4029); posted,
+	// because no close may start inside Beast's read.
+	ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+		if (kind != websocket::frame_type::ping || state_ != State::Open) return;
+		asio::post(ws_.get_executor(), [self = shared_from_this()] {
+			if (self->state_ == State::Open && self->handler_) self->handler_->OnPing();
+		});
+	});
 
 	ws_.async_accept(request, beast::bind_front_handler(&WebSocketSession::OnAccept, shared_from_this()));
 }

@@ -47,6 +47,7 @@ public:
 	// ClientTransport
 	void Send(OutFrame frame) override;
 	void Close(CloseCode code, std::string_view reason) override;
+	std::string Describe() const override;
 
 	// For the server's sweep over sessions.
 	Clock::time_point last_activity() const { return last_activity_; }
@@ -87,7 +88,6 @@ private:
 	// After bytes were queued for this client (a data frame into the backlog, or a frame of Beast's own into
 	// the socket's buffer): over the cap, the sweep judges it; over the hard cap it is closed as slow.
 	void NoteQueued(bool inside_beast_write);
-	std::string Describe() const;
 
 	// No permessage-deflate: data frames are written by the session, uncompressed, and zlib state would
 	// cost ~100 KB per client.

@@ -84,8 +84,9 @@ struct TestClient {
 	std::unique_ptr<ClientConnection> conn;
 	std::size_t read = 0;
 
-	TestClient(Hub& hub, Serializer s, std::size_t max_channels = ClientConnection::kDefaultMaxChannels)
-	    : serializer(s), conn(std::make_unique<ClientConnection>(hub, transport, s, max_channels)) {}
+	explicit TestClient(Hub& hub, Serializer s) : serializer(s), conn(std::make_unique<ClientConnection>(hub, transport, s)) {}
+	TestClient(Hub& hub, Serializer s, const ClientLimits& limits)
+	    : serializer(s), conn(std::make_unique<ClientConnection>(hub, transport, s, limits)) {}
 
 	void Send(std::string_view text) { conn->OnText(text); }
 

@@ -637,13 +637,16 @@ TEST_F(HubTest, ClientClosingDuringFanOutDoesNotDisturbOthers) {
 }
 
 TEST_F(HubTest, ChannelLimitPerConnection) {
-	TestClient c(hub, Serializer::V2, 2);
+	ClientLimits limits;
+	limits.max_channels = 2;
+	TestClient c(hub, Serializer::V2, limits);
 	Join(c, "realtime:a", "[]", "1");
 	Join(c, "realtime:b", "[]", "2");
 	c.Send(R"(["3","3","realtime:c","phx_join",{"config":{}}])");
 	auto msgs = c.Take();
 	ASSERT_EQ(msgs.size(), 1u);
-	EXPECT_EQ(msgs[0].payload.at("response").at("reason"), json::value("ChannelRateLimitReached: Too many channels"));
+	EXPECT_EQ(msgs[0].payload.at("response").at("reason"),
+	          json::value("ChannelRateLimitReached: Too many channels (MAX_CHANNELS_PER_CLIENT 2)"));
 }
 
 TEST_F(HubTest, BroadcastJsonRelaysToOthersAndHonoursSelfAndAck) {

@@ -100,5 +100,32 @@ TEST(Config, HelpListsEverySettingWithItsDefault) {
 	EXPECT_NE(help.find("[default: 16384]"), std::string::npos);
 }
 
+TEST(Config, PerClientLimitsHaveRealtimesDefaultsAndRefuseZero) {
+	FakeEnv env;
+	Config config;
+	ASSERT_EQ(LoadConfig(config, env.Lookup()), std::nullopt);
+	EXPECT_EQ(config.max_channels_per_client, 100u);
+	EXPECT_EQ(config.max_joins_per_second, 100u);
+	EXPECT_EQ(config.max_events_per_second, 100u);
+	EXPECT_EQ(config.max_log_lines_per_client, 10u);
+	FakeEnv set{{{"MAX_CHANNELS_PER_CLIENT", "1"}, {"MAX_JOINS_PER_SECOND", "1000000"}, {"MAX_EVENTS_PER_SECOND", "7"},
+	             {"MAX_LOG_LINES_PER_CLIENT", "3"}}};
+	ASSERT_EQ(LoadConfig(config, set.Lookup()), std::nullopt);
+	EXPECT_EQ(config.max_channels_per_client, 1u);
+	EXPECT_EQ(config.max_joins_per_second, 1000000u);
+	EXPECT_EQ(config.max_events_per_second, 7u);
+	EXPECT_EQ(config.max_log_lines_per_client, 3u);
+	for (const char* name : {"MAX_CHANNELS_PER_CLIENT", "MAX_JOINS_PER_SECOND", "MAX_EVENTS_PER_SECOND",
+	                         "MAX_LOG_LINES_PER_CLIENT"}) {
+		for (const char* bad : {"0", "1000001", "-1", "ten"}) {
+			FakeEnv env_bad{{{name, bad}}};
+			Config c;
+			auto error = LoadConfig(c, env_bad.Lookup());
+			ASSERT_TRUE(error.has_value()) << name << "=" << bad;
+			EXPECT_EQ(error->rfind(std::string(name) + ": must be", 0), 0u) << *error;
+		}
+	}
+}
+
 }  // namespace
 }  // namespace walcast
