@@ -35,6 +35,10 @@ struct Config {
 	// presence (channels::PresenceLimits)
 	std::size_t max_presence_meta_bytes = 4096;
 	std::size_t max_presences_per_topic = 1000;
+	// memory and connection bounds (net::ServerSettings, SlowClientPolicy, QueueBudget)
+	std::size_t max_connections = 10'000;
+	std::size_t max_queued_bytes = 1u << 30;
+	std::chrono::milliseconds slow_client_window{2000};
 	// replication
 	std::chrono::milliseconds status_interval{1000};
 	std::chrono::milliseconds max_reconnect_backoff{5000};
