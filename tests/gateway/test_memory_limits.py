@@ -82,11 +82,12 @@ class Collector(threading.Thread):
 def test_client_reading_a_trickle_is_closed_as_slow_while_a_normal_reader_gets_everything(make_gateway, conn):
     """The old rule reset a 2 s grace on any byte of progress, so a client that kept reading a little was never
     slow and grew to the 64 MB floor. Now a client over MAX_CLIENT_QUEUE_BYTES must drain, within a window, at
-    least what it was over by. The trickler reads 64 KB every 100 ms (~640 KB/s: the gateway sees its socket
-    take bytes every window) while the stream runs at ~2 MB/s; its queue passes the cap and then stays under
-    the hard cap (4 caps) for several windows, so it is the window rule, not the hard cap, that must catch it."""
-    cap = 4 << 20
-    window_ms = 2000
+    least what it was over by. The trickler reads 256 KB every 100 ms (~2.5 MB/s: the gateway sees its socket
+    take bytes well within every 2 s, so the old rule never judged it) while the stream runs at ~6 MB/s; its
+    queue passes the cap and then stays under the hard cap (4 caps) for several windows, so it is the window
+    rule, not the hard cap, that must catch it."""
+    cap = 8 << 20
+    window_ms = 1000
     gw = make_gateway(MAX_CLIENT_QUEUE_BYTES=cap, SLOW_CLIENT_WINDOW_MS=window_ms).start()
     conn.execute("CREATE TABLE public.feed (id int PRIMARY KEY, body text)")
     binding = [{"event": "*", "schema": "public", "table": "feed"}]
@@ -105,7 +106,7 @@ def test_client_reading_a_trickle_is_closed_as_slow_while_a_normal_reader_gets_e
         trickle.ws.sock.settimeout(30)
         while not stop.is_set():
             try:
-                data = trickle.ws.sock.recv(65536)
+                data = trickle.ws.sock.recv(256 << 10)
             except OSError:
                 return
             if not data:
@@ -118,12 +119,12 @@ def test_client_reading_a_trickle_is_closed_as_slow_while_a_normal_reader_gets_e
     rss_before = _rss_kb(gw.proc.pid)
     mark = gw.log.mark()
     slow_line = re.compile(_client_line(port, "closed as slow"))
-    row, per_tick = 10_000, 20
+    row, per_tick = 50_000, 12
     written = 0
     started = time.monotonic()
-    # ~2 MB/s until the gateway gives up on the trickler, bounded at 40 MB in all: under the old 64 MB floor,
-    # so the old rule would never have closed it.
-    while written < 4000 and not any(slow_line.search(l) for l in gw.log.lines[mark:]):
+    # ~6 MB/s until the gateway gives up on the trickler, bounded at 80 MB in all: its queue would stay under
+    # the old 64 MB floor, so the old rule would never have closed it.
+    while written < 1600 and not any(slow_line.search(l) for l in gw.log.lines[mark:]):
         conn.execute("INSERT INTO feed SELECT g, repeat('x', %s::int) FROM generate_series(%s::int, %s::int) g",
                      (row, written, written + per_tick - 1))
         written += per_tick
@@ -147,7 +148,7 @@ def test_client_reading_a_trickle_is_closed_as_slow_while_a_normal_reader_gets_e
     collector.stop.set()
     assert [i for _, i in collector.rows] == list(range(written))
     grown_mb = (_rss_kb(gw.proc.pid) - rss_before) / 1024
-    assert grown_mb < 48, f"gateway grew by {grown_mb:.1f} MB"
+    assert grown_mb < 64, f"gateway grew by {grown_mb:.1f} MB"
     print(f"trickler closed after {elapsed:.1f} s, {written} rows written, {trickled[0]} B read by it; queued "
           f"{queued} B, drained {drained} of {owed} B owed in the last window; gateway RSS +{grown_mb:.1f} MB")
     normal.close()
