@@ -332,3 +332,43 @@ def test_small_client_queue_cap_really_bounds_a_client(make_gateway, conn):
     print(f"stuck client closed holding {queued} B after {n} rows; gateway RSS +{grown_mb:.1f} MB")
     reader.close()
     stuck.close()
+
+
+def test_pong_flooders_count_against_max_queued_bytes(make_gateway, conn):
+    """Pongs go straight into a client's socket buffer, not its backlog, so a client that pings and never reads
+    grows a buffer the shedding must see too: with the per-client cap far away (16 MiB, hard 64 MiB), it is
+    MAX_QUEUED_BYTES that closes it, and a healthy client keeps receiving."""
+    limit = 1 << 20
+    gw = make_gateway(MAX_QUEUED_BYTES=limit, MAX_CLIENT_QUEUE_BYTES=16 << 20).start()
+    conn.execute("CREATE TABLE public.p (id int PRIMARY KEY)")
+    healthy = PhxClient(gw.ws_url)
+    healthy.join_changes("realtime:p", [{"event": "*", "schema": "public", "table": "p"}])
+    flooder = websocket.create_connection(f"{gw.ws_url}?vsn=2.0.0", timeout=30,
+                                          sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),))
+    port = flooder.sock.getsockname()[1]
+    mark = gw.log.mark()
+    shed_line = re.compile(_client_line(port, "closed as slow, furthest behind .* MAX_QUEUED_BYTES"))
+    payload = b"p" * 125  # the largest control frame payload: a 127-byte pong
+    sent = 0
+    # Enough pongs to fill the kernel's buffers and the limit several times (~38 MB), ended once it is closed.
+    while sent < 300_000:
+        try:
+            flooder.ping(payload)
+        except (OSError, websocket.WebSocketException):
+            break  # torn down
+        sent += 1
+        if sent % 5_000 == 0 and any(shed_line.search(l) for l in gw.log.lines[mark:]):
+            break
+    gw.log.wait_for(shed_line.pattern, timeout=30, start=mark)
+    flooder.sock.close()
+
+    conn.execute("INSERT INTO p VALUES (1)")
+    (m,) = healthy.changes(1, timeout=30)
+    assert m["payload"]["data"]["record"] == {"id": 1}
+    _, health = gw.health()
+    # Open clients' bytes pass the limit by at most a pong or two before the shedding (run right after Beast's
+    # write) closes the flooder, whose write in flight then stays until it ends or the close timeout.
+    assert health["queue"]["shed_total"] == 1
+    assert limit < health["queue"]["peak_bytes"] <= limit + SOCKET_HIGH_WATER, health["queue"]
+    print(f"pong flooder closed after {sent} pings; peak queued {health['queue']['peak_bytes']} B (limit {limit})")
+    healthy.close()

@@ -53,6 +53,12 @@ public:
 
 	// Bytes appended and not yet written, the write in flight included.
 	std::size_t buffered_bytes() const { return pending_.size() + writing_.size(); }
+	// Of those, the bytes not yet in the write in flight.
+	std::size_t pending_bytes() const { return pending_.size(); }
+	// Forgets the bytes not yet in the write in flight, for a client being dropped: they are whole frames
+	// (the write in flight may end inside one, so it stays), and what is appended next follows the write in
+	// flight directly.
+	void DropPending() { pending_.Clear(); }
 	bool write_in_flight() const { return in_flight_; }
 	// Bytes the kernel has taken from this socket's writes so far, counted as they go (a write in flight
 	// that got half its bytes out counts that half): what the slow-client rule measures a client's drain by.

@@ -84,9 +84,9 @@ void ShedQueuedBytes(ServerContext& ctx) {
 	// Copies, as closing a client unlinks it from the list being walked.
 	std::vector<std::shared_ptr<WebSocketSession>> sessions;
 	std::vector<ShedCandidate> candidates;
-	for (auto& session : ctx.backlogged_sessions) {
+	for (auto& session : ctx.sheddable_sessions) {
 		sessions.push_back(session.shared_from_this());
-		candidates.push_back({session.queued_bytes(), session.backlog_bytes()});
+		candidates.push_back({session.queued_bytes(), session.sheddable_bytes()});
 	}
 	const auto victims = ChooseClientsToShed(candidates, budget.excess());
 	if (!victims.empty()) {

@@ -54,13 +54,13 @@ struct ServerContext {
 	                                                     &WebSocketSession::over_cap_hook>,
 	                       boost::intrusive::constant_time_size<false>>
 		over_cap_sessions;
-	// Open sessions with a backlog (frames past the socket buffer's high-water mark): the only ones closing
-	// frees memory at once, so the only candidates when MAX_QUEUED_BYTES is reached.
+	// Open sessions holding more than a socket write buffer's worth (a backlog, or pongs past the high-water
+	// mark): the candidates when MAX_QUEUED_BYTES is reached. A client that keeps up is not among them.
 	boost::intrusive::list<WebSocketSession,
-	                       boost::intrusive::member_hook<WebSocketSession, decltype(WebSocketSession::backlog_hook),
-	                                                     &WebSocketSession::backlog_hook>,
+	                       boost::intrusive::member_hook<WebSocketSession, decltype(WebSocketSession::shed_hook),
+	                                                     &WebSocketSession::shed_hook>,
 	                       boost::intrusive::constant_time_size<false>>
-		backlogged_sessions;
+		sheddable_sessions;
 	// HTTP connections not (yet) upgraded, so Stop() can end them.
 	AutoUnlinkList<HttpSession> http_sessions;
 

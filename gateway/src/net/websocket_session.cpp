@@ -187,12 +187,13 @@ void WebSocketSession::Account(bool inside_beast_write) {
 		metrics.queued_bytes.store(budget.total(), std::memory_order_relaxed);
 		metrics.queued_bytes_peak.store(budget.peak(), std::memory_order_relaxed);
 	}
-	const bool backlogged = state_ == State::Open && !backlog_.empty();
-	if (backlogged != backlog_hook.is_linked()) {
-		if (backlogged)
-			ctx_->backlogged_sessions.push_back(*this);
+	const bool sheddable =
+		state_ == State::Open && (!backlog_.empty() || ws_.next_layer().pending_bytes() > kSocketHighWater);
+	if (sheddable != shed_hook.is_linked()) {
+		if (sheddable)
+			ctx_->sheddable_sessions.push_back(*this);
 		else
-			backlog_hook.unlink();
+			shed_hook.unlink();
 	}
 	// Only growth can take the sum over the limit; a shrinking queue never needs to shed anyone.
 	if (grew && budget.Over()) {
@@ -309,9 +310,12 @@ void WebSocketSession::Close(CloseCode code, std::string_view reason) {
 	if (over_cap_hook.is_linked()) over_cap_hook.unlink();
 	ctx_->closing_sessions.push_back(*this);
 
-	// What is already in the socket's buffer goes out before the close frame; the backlog goes first too
-	// unless the client is being dropped.
-	if (DropsQueueOnClose(code)) backlog_.clear();
+	// What is queued goes out before the close frame, unless the client is being dropped: then only the write
+	// in flight does (it may end inside a frame), as the rest is the memory closing it is meant to free.
+	if (DropsQueueOnClose(code)) {
+		backlog_.clear();
+		ws_.next_layer().DropPending();
+	}
 	Account();
 	if (backlog_.empty()) DoClose();
 }

@@ -60,8 +60,9 @@ public:
 
 	// Bytes waiting for this client: the backlog and the socket's write buffer.
 	std::size_t queued_bytes() const { return backlog_.bytes() + ws_.next_layer().buffered_bytes(); }
-	// What closing it as slow frees at once: the backlog (the write in flight stays until it ends).
-	std::size_t backlog_bytes() const { return backlog_.bytes(); }
+	// What closing it as slow frees at once: the backlog and the socket's bytes not yet in the write in
+	// flight (that write stays until it ends or the close timeout).
+	std::size_t sheddable_bytes() const { return backlog_.bytes() + ws_.next_layer().pending_bytes(); }
 	// Judges a client over its cap (see SlowClientPolicy) and closes it as slow if it is; true if it did.
 	bool CheckSlow(Clock::time_point now);
 	// Closes the client with SlowClient to bring the bytes queued for all clients under MAX_QUEUED_BYTES.
@@ -69,8 +70,9 @@ public:
 
 	// Links the session into ServerContext::over_cap_sessions while its queue is over the cap.
 	boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> over_cap_hook;
-	// Links the session into ServerContext::backlogged_sessions while it is open and its backlog is not empty.
-	boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> backlog_hook;
+	// Links the session into ServerContext::sheddable_sessions while it is open and holds more than a write
+	// buffer's worth: a backlog, or (pongs go straight into the socket's buffer) past the high-water mark.
+	boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> shed_hook;
 
 private:
 	enum class State : std::uint8_t {
@@ -95,7 +97,7 @@ private:
 	// Past the hard cap.
 	void CloseAsSlow();
 	// Reports this client's queued bytes to ServerContext::queue_budget after they changed, and keeps
-	// backlog_hook in step. Then, over MAX_QUEUED_BYTES, sheds (or, inside one of Beast's writes, schedules it).
+	// shed_hook in step. Then, over MAX_QUEUED_BYTES, sheds (or, inside one of Beast's writes, schedules it).
 	void Account(bool inside_beast_write = false);
 	// After bytes were queued for this client (a data frame into the backlog, or a frame of Beast's own into
 	// the socket's buffer): over the cap, the sweep judges it; over the hard cap it is closed as slow.
