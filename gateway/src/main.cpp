@@ -62,6 +62,9 @@ net::ServerSettings ServerSettingsFrom(const Config& c) {
 	net::ServerSettings s;
 	s.max_message_bytes = c.max_message_bytes;
 	s.send_queue_cap_bytes = c.max_client_queue_bytes;
+	s.slow_client_window = c.slow_client_window;
+	s.max_connections = c.max_connections;
+	s.max_queued_bytes = c.max_queued_bytes;
 	s.idle_timeout = c.idle_timeout;
 	s.slot_name = c.slot_name;
 	return s;

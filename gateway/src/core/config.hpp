@@ -44,6 +44,10 @@ struct Config {
 	std::uint32_t max_joins_per_second = 100;
 	std::uint32_t max_events_per_second = 100;
 	std::uint32_t max_log_lines_per_client = 10;
+	// memory and connection bounds (net::ServerSettings, SlowClientPolicy, QueueBudget)
+	std::size_t max_connections = 10'000;
+	std::size_t max_queued_bytes = 1u << 30;
+	std::chrono::milliseconds slow_client_window{2000};
 	// replication
 	std::chrono::milliseconds status_interval{1000};
 	std::chrono::milliseconds max_reconnect_backoff{5000};

@@ -36,6 +36,10 @@ struct Metrics {
 	Counter messages_sent{0};
 	Counter bytes_sent{0};
 	Counter slow_client_closes{0};
+	Counter queued_bytes{0};            // gauge: bytes waiting for all clients (QueueBudget::total)
+	Counter queued_bytes_peak{0};       // gauge: the largest queued_bytes seen
+	Counter connections_refused{0};     // upgrades refused at MAX_CONNECTIONS
+	Counter queue_limit_closes{0};      // clients closed to bring queued_bytes back under MAX_QUEUED_BYTES
 };
 
 // The process-wide instance.

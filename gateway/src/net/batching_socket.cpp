@@ -47,25 +47,33 @@ void BatchingSocket::Flush() {
 	if (in_flight_ || pending_.empty() || error_) return;
 	std::swap(pending_, writing_);
 	in_flight_ = true;
-	last_progress_ = Clock::now();
+	taken_in_write_ = 0;
 	asio::async_write(
 		socket_, writing_.Buffers(),
-		[this, reported = std::size_t{0}](const beast::error_code& ec, std::size_t written) mutable -> std::size_t {
-			// Called before each send with the total so far: a client that reads slowly but steadily is making
-			// progress, and the slow-client rule must see that.
-			if (written != reported) {
-				reported = written;
-				last_progress_ = Clock::now();
-			}
+		[this](const beast::error_code& ec, std::size_t written) -> std::size_t {
+			// Called before each send with the total so far: a client that reads slowly is measured by what it
+			// took, not only when a whole (up to 1 MB) write completes.
+			NoteTaken(written);
 			return ec ? 0 : kMaxBytesPerSend;
 		},
 		[this, keep_alive = owner_.lock()](beast::error_code ec, std::size_t written) { OnWritten(ec, written); });
 }
 
+void BatchingSocket::NoteTaken(std::size_t written_in_this_write) {
+	if (written_in_this_write <= taken_in_write_) return;
+	bytes_taken_ += written_in_this_write - taken_in_write_;
+	taken_in_write_ = written_in_this_write;
+}
+
 void BatchingSocket::OnWritten(beast::error_code ec, std::size_t bytes) {
+	NoteTaken(bytes);
 	in_flight_ = false;
 	writing_.Reset();
-	if (ec) error_ = ec;
+	if (ec) {
+		error_ = ec;
+		// Nothing more will be written: drop it before the owner looks, so its count of queued bytes is final.
+		pending_.Clear();
+	}
 	// The owner may append more here; it then leaves in the write started just below.
 	if (on_written_) on_written_(ec, bytes);
 	if (!error_ && !pending_.empty()) {

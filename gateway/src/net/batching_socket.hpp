@@ -10,8 +10,8 @@
 // Beast's control frames can never land inside one of the session's frames, and ordering is the order
 // of the calls. Everything runs on the network thread.
 
-#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -26,7 +26,6 @@ namespace walcast::net {
 
 class BatchingSocket {
 public:
-	using Clock = std::chrono::steady_clock;
 	using executor_type = tcp::socket::executor_type;
 
 	explicit BatchingSocket(tcp::socket&& socket) : socket_(std::move(socket)) {}
@@ -54,9 +53,16 @@ public:
 
 	// Bytes appended and not yet written, the write in flight included.
 	std::size_t buffered_bytes() const { return pending_.size() + writing_.size(); }
+	// Of those, the bytes not yet in the write in flight.
+	std::size_t pending_bytes() const { return pending_.size(); }
+	// Forgets the bytes not yet in the write in flight, for a client being dropped: they are whole frames
+	// (the write in flight may end inside one, so it stays), and what is appended next follows the write in
+	// flight directly.
+	void DropPending() { pending_.Clear(); }
 	bool write_in_flight() const { return in_flight_; }
-	// When the write in flight began or last got bytes into the socket.
-	Clock::time_point last_progress() const { return last_progress_; }
+	// Bytes the kernel has taken from this socket's writes so far, counted as they go (a write in flight
+	// that got half its bytes out counts that half): what the slow-client rule measures a client's drain by.
+	std::uint64_t bytes_taken() const { return bytes_taken_; }
 	// Runs `then` once nothing is buffered (at once if nothing is), or once a write failed.
 	void WhenDrained(std::function<void()> then);
 
@@ -93,6 +99,7 @@ private:
 	void ScheduleFlush();
 	void Flush();
 	void OnWritten(beast::error_code ec, std::size_t bytes);
+	void NoteTaken(std::size_t written_in_this_write);
 	void RunDrainWaiter();
 
 	tcp::socket socket_;
@@ -103,7 +110,8 @@ private:
 	std::function<void()> on_beast_write_;
 	std::function<void()> drain_waiter_;
 	beast::error_code error_;
-	Clock::time_point last_progress_{};
+	std::uint64_t bytes_taken_ = 0;
+	std::size_t taken_in_write_ = 0;  // of the write in flight, already in bytes_taken_
 	bool in_flight_ = false;
 	bool flush_scheduled_ = false;
 	bool close_frame_written_ = false;

@@ -26,6 +26,10 @@ HealthSnapshot TakeSnapshot(const Metrics& m, std::string slot) {
 	s.catalog_lookups_dropped = m.catalog_lookups_dropped.load(relaxed);
 	s.catalog_lookups_refused = m.catalog_lookups_refused.load(relaxed);
 	s.catalog_timeouts = m.catalog_timeouts.load(relaxed);
+	s.connections_refused = m.connections_refused.load(relaxed);
+	s.queued_bytes = m.queued_bytes.load(relaxed);
+	s.queued_bytes_peak = m.queued_bytes_peak.load(relaxed);
+	s.queue_limit_closes = m.queue_limit_closes.load(relaxed);
 	return s;
 }
 
@@ -48,6 +52,20 @@ std::string RenderHealthJson(const HealthSnapshot& s) {
 	root["replication"] = std::move(replication);
 	root["clients"] = s.clients;
 	root["channels"] = s.channels;
+
+	boost::json::object connections;
+	connections["open"] = s.clients;
+	connections["max"] = s.max_connections;
+	connections["refused_total"] = s.connections_refused;
+	root["connections"] = std::move(connections);
+
+	// Bytes waiting for all clients together (MAX_QUEUED_BYTES), and how many clients were closed for it.
+	boost::json::object queue;
+	queue["bytes"] = s.queued_bytes;
+	queue["peak_bytes"] = s.queued_bytes_peak;
+	queue["max_bytes"] = s.max_queued_bytes;
+	queue["shed_total"] = s.queue_limit_closes;
+	root["queue"] = std::move(queue);
 	return boost::json::serialize(root);
 }
 
@@ -86,6 +104,12 @@ std::string RenderMetricsText(const HealthSnapshot& s) {
 	Emit(out, "walcast_channels", "gauge", "Joined channels across all clients.", s.channels);
 	Emit(out, "walcast_slow_client_closes_total", "counter",
 	     "Clients closed because their send queue exceeded its byte cap.", s.slow_client_closes);
+	Emit(out, "walcast_connections_refused_total", "counter",
+	     "WebSocket upgrades refused with 503 because MAX_CONNECTIONS connections were open.", s.connections_refused);
+	Emit(out, "walcast_queued_bytes", "gauge", "Bytes waiting to be written to all clients together.", s.queued_bytes);
+	Emit(out, "walcast_queued_bytes_peak", "gauge", "The largest walcast_queued_bytes seen.", s.queued_bytes_peak);
+	Emit(out, "walcast_queue_limit_closes_total", "counter",
+	     "Clients closed as slow to bring walcast_queued_bytes back under MAX_QUEUED_BYTES.", s.queue_limit_closes);
 	Emit(out, "walcast_client_errors_total", "counter", "Malformed frames, refused joins and bad filters.",
 	     s.client_errors);
 	Emit(out, "walcast_catalog_queries_total", "counter", "Catalog queries attempted for joins (a retry after a broken connection counts again).",

@@ -29,6 +29,13 @@ struct HealthSnapshot {
 	std::uint64_t catalog_lookups_dropped = 0;
 	std::uint64_t catalog_lookups_refused = 0;
 	std::uint64_t catalog_timeouts = 0;
+	std::uint64_t connections_refused = 0;
+	std::uint64_t queued_bytes = 0;
+	std::uint64_t queued_bytes_peak = 0;
+	std::uint64_t queue_limit_closes = 0;
+	// The limits, from the server's settings (TakeSnapshot leaves them 0).
+	std::uint64_t max_connections = 0;
+	std::uint64_t max_queued_bytes = 0;
 };
 
 HealthSnapshot TakeSnapshot(const Metrics& metrics, std::string slot);
@@ -36,7 +43,8 @@ HealthSnapshot TakeSnapshot(const Metrics& metrics, std::string slot);
 // How far the confirmed position trails the server's WAL end; 0 when either is unknown.
 std::uint64_t LagBytes(const HealthSnapshot& s);
 
-// {"status":"ok"|"degraded","replication":{...},"clients":N,"channels":N}
+// {"status":"ok"|"degraded","replication":{...},"clients":N,"channels":N,
+//  "connections":{"open":N,"max":N,"refused_total":N},"queue":{"bytes":N,"peak_bytes":N,"max_bytes":N,"shed_total":N}}
 std::string RenderHealthJson(const HealthSnapshot& s);
 // 200 when replication is connected, 503 otherwise (so a load balancer can tell).
 unsigned HealthStatusCode(const HealthSnapshot& s);

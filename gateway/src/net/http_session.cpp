@@ -1,5 +1,8 @@
 #include "net/http_session.hpp"
 
+#include <chrono>
+#include <string>
+
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "net/health.hpp"
@@ -14,6 +17,13 @@ namespace {
 // Request line plus headers; browsers send a few KB at most.
 constexpr std::size_t kMaxRequestBuffer = 16 * 1024;
 constexpr const char* kJson = "application/json";
+
+HealthSnapshot Snapshot(const ServerContext& ctx) {
+	auto snapshot = TakeSnapshot(GlobalMetrics(), ctx.settings.slot_name);
+	snapshot.max_connections = ctx.connection_slots.max();
+	snapshot.max_queued_bytes = ctx.queue_budget.limit();
+	return snapshot;
+}
 
 }  // namespace
 
@@ -86,19 +96,42 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t) {
 				Respond(std::move(res));
 				return;
 			}
+			auto slot = ctx_->connection_slots.TryTake();
+			if (!slot) {
+				// Refused before upgrading: the client gets a plain HTTP answer it can show, and holds nothing.
+				GlobalMetrics().connections_refused.fetch_add(1, std::memory_order_relaxed);
+				// At most one line a second, however fast a client retries; the count says what the lines skipped.
+				++ctx_->refusals_not_logged;
+				const auto now = std::chrono::steady_clock::now();
+				if (now - ctx_->last_refusal_logged >= std::chrono::seconds(1)) {
+					WALCAST_LOG(warn, "net", "refused " << ctx_->refusals_not_logged
+					                                    << " WebSocket upgrade(s) with 503: MAX_CONNECTIONS ("
+					                                    << ctx_->connection_slots.max() << ") connections open");
+					ctx_->refusals_not_logged = 0;
+					ctx_->last_refusal_logged = now;
+				}
+				auto res = MakeResponse(
+					503, kJson,
+					ErrorBody("too many connections: MAX_CONNECTIONS (" + std::to_string(ctx_->connection_slots.max()) +
+				              ") reached"));
+				res.keep_alive(false);
+				Respond(std::move(res));
+				return;
+			}
 			if (is_linked()) unlink();
 			// The socket and the parsed request move to the WebSocket session; this object ends here.
 			stream_.expires_never();
-			std::make_shared<WebSocketSession>(stream_.release_socket(), ctx_, route.version)->Run(parser_->release());
+			std::make_shared<WebSocketSession>(stream_.release_socket(), ctx_, route.version, std::move(slot))
+				->Run(parser_->release());
 			return;
 		}
 		case RouteKind::Health: {
-			const auto snapshot = TakeSnapshot(GlobalMetrics(), ctx_->settings.slot_name);
+			const auto snapshot = Snapshot(*ctx_);
 			Respond(MakeResponse(HealthStatusCode(snapshot), kJson, RenderHealthJson(snapshot)));
 			return;
 		}
 		case RouteKind::Metrics: {
-			const auto snapshot = TakeSnapshot(GlobalMetrics(), ctx_->settings.slot_name);
+			const auto snapshot = Snapshot(*ctx_);
 			Respond(MakeResponse(200, kMetricsContentType, RenderMetricsText(snapshot)));
 			return;
 		}

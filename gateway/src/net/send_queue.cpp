@@ -1,6 +1,6 @@
 #include "net/send_queue.hpp"
 
-#include <algorithm>
+#include <cstdint>
 #include <utility>
 
 namespace walcast::net {
@@ -22,20 +22,25 @@ void SendQueue::clear() {
 	bytes_ = 0;
 }
 
-namespace {
-// Queued payloads are mostly shared with every other recipient, so the hard limit is about how far a
-// client may fall behind more than about memory; a floor keeps small caps from cutting off bursts.
-constexpr std::size_t kHardCapFloor = 64u << 20;
-}  // namespace
+SlowClientPolicy::SlowClientPolicy(std::size_t cap, std::chrono::milliseconds drain_window)
+	: cap_bytes(cap),
+	  window(drain_window),
+	  hard_cap_bytes(cap > SIZE_MAX / kHardCapFactor ? SIZE_MAX : cap * kHardCapFactor) {}
 
-SlowClientPolicy::SlowClientPolicy(std::size_t cap, std::chrono::milliseconds grace_period)
-	: cap_bytes(cap), grace(grace_period), hard_cap_bytes(std::max(cap > (SIZE_MAX / 4) ? SIZE_MAX : cap * 4, kHardCapFloor)) {}
+DrainWindow SlowClientPolicy::Open(Clock::time_point now, std::size_t queued_bytes, std::uint64_t taken) const {
+	return DrainWindow{now, queued_bytes > cap_bytes ? queued_bytes - cap_bytes : 0, taken};
+}
 
-bool SlowClientPolicy::IsSlow(std::size_t queued_bytes, std::optional<Clock::time_point> write_started,
-                              Clock::time_point now) const {
-	if (queued_bytes > hard_cap_bytes) return true;
-	if (queued_bytes <= cap_bytes) return false;
-	return write_started && now - *write_started >= grace;
+SlowClientPolicy::Verdict SlowClientPolicy::Judge(DrainWindow& w, std::size_t queued_bytes, std::uint64_t taken,
+                                                  Clock::time_point now) const {
+	if (OverHardCap(queued_bytes)) return Verdict::Slow;
+	if (!OverCap(queued_bytes)) return Verdict::UnderCap;
+	if (now - w.start < window) return Verdict::Watching;
+	const std::uint64_t drained = taken - w.taken_at_start;
+	// A stalled socket drains nothing, so even an excess of one byte is not paid off.
+	if (drained < w.owed || drained == 0) return Verdict::Slow;
+	w = Open(now, queued_bytes, taken);
+	return Verdict::Watching;
 }
 
 }  // namespace walcast::net

@@ -77,6 +77,45 @@ void StopNow(ServerContext& ctx, Listener& listener) {
 
 }  // namespace
 
+void ShedQueuedBytes(ServerContext& ctx) {
+	QueueBudget& budget = ctx.queue_budget;
+	if (ctx.shedding || !budget.Over()) return;
+	ctx.shedding = true;
+	// Copies, as closing a client unlinks it from the list being walked.
+	std::vector<std::shared_ptr<WebSocketSession>> sessions;
+	std::vector<ShedCandidate> candidates;
+	for (auto& session : ctx.sheddable_sessions) {
+		sessions.push_back(session.shared_from_this());
+		candidates.push_back({session.queued_bytes(), session.sheddable_bytes()});
+	}
+	const auto victims = ChooseClientsToShed(candidates, budget.excess());
+	if (!victims.empty()) {
+		WALCAST_LOG(warn, "net", budget.open_bytes() << " bytes queued for clients, over MAX_QUEUED_BYTES "
+		                                             << budget.limit() << ": closing " << victims.size()
+		                                             << " client(s) furthest behind");
+	}
+	for (const std::size_t i : victims) sessions[i]->CloseForQueueLimit();
+	if (budget.Over() && !ctx.told_nothing_to_shed) {
+		// What is left is write buffers (at most the high-water mark plus one frame per client): closing a
+		// client that keeps up would not help anyone. Said once until the sum is back under the limit.
+		ctx.told_nothing_to_shed = true;
+		WALCAST_LOG(warn, "net", budget.open_bytes() << " bytes queued for clients, over MAX_QUEUED_BYTES "
+		                                             << budget.limit() << ", in socket write buffers only: nothing to shed");
+	} else if (!budget.Over()) {
+		ctx.told_nothing_to_shed = false;
+	}
+	ctx.shedding = false;
+}
+
+void PostShedQueuedBytes(const std::shared_ptr<ServerContext>& ctx) {
+	if (ctx->shed_scheduled) return;
+	ctx->shed_scheduled = true;
+	asio::post(ctx->ioc, [ctx] {
+		ctx->shed_scheduled = false;
+		ShedQueuedBytes(*ctx);
+	});
+}
+
 void EnsureSweeping(const std::shared_ptr<ServerContext>& ctx) {
 	if (!ctx->sweeping) ScheduleSweep(ctx);
 }

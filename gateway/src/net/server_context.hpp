@@ -2,11 +2,16 @@
 // State shared by the listener, every session and the sweep. Sessions hold it by shared_ptr, so it
 // outlives every handler still queued in the io_context even after the Server object is gone.
 
+#include <chrono>
+#include <cstdint>
+
 #include <boost/intrusive/list.hpp>
 
 #include "net/beast.hpp"
+#include "net/connection_slots.hpp"
 #include "net/http_session.hpp"
 #include "net/inbound_handler.hpp"
+#include "net/queue_budget.hpp"
 #include "net/server_settings.hpp"
 #include "net/websocket_session.hpp"
 
@@ -20,14 +25,24 @@ struct ServerContext {
 		: ioc(io),
 		  settings(std::move(s)),
 		  factory(std::move(f)),
-		  slow_policy(settings.send_queue_cap_bytes, settings.slow_client_grace),
+		  slow_policy(settings.send_queue_cap_bytes, settings.slow_client_window),
+		  connection_slots(settings.max_connections),
+		  queue_budget(settings.max_queued_bytes),
 		  sweep_timer(io) {}
 
 	asio::io_context& ioc;
 	const ServerSettings settings;
 	const HandlerFactory factory;
 	const SlowClientPolicy slow_policy;
+	ConnectionSlots connection_slots;
+	QueueBudget queue_budget;
 	bool stopping = false;
+	bool shedding = false;       // ShedQueuedBytes is running (closing a client can report bytes again)
+	bool shed_scheduled = false; // a ShedQueuedBytes is posted
+	bool told_nothing_to_shed = false;  // logged once per episode, not per frame
+	// Upgrades refused at MAX_CONNECTIONS since the last log line about them (one line a second at most).
+	std::uint64_t refusals_not_logged = 0;
+	std::chrono::steady_clock::time_point last_refusal_logged{};
 
 	// Open sessions, least recently active first: a message moves its session to the back, so the idle
 	// sweep only looks at the front. Closing sessions, oldest first, for the close timeout.
@@ -39,6 +54,13 @@ struct ServerContext {
 	                                                     &WebSocketSession::over_cap_hook>,
 	                       boost::intrusive::constant_time_size<false>>
 		over_cap_sessions;
+	// Open sessions holding more than a socket write buffer's worth (a backlog, or pongs past the high-water
+	// mark): the candidates when MAX_QUEUED_BYTES is reached. A client that keeps up is not among them.
+	boost::intrusive::list<WebSocketSession,
+	                       boost::intrusive::member_hook<WebSocketSession, decltype(WebSocketSession::shed_hook),
+	                                                     &WebSocketSession::shed_hook>,
+	                       boost::intrusive::constant_time_size<false>>
+		sheddable_sessions;
 	// HTTP connections not (yet) upgraded, so Stop() can end them.
 	AutoUnlinkList<HttpSession> http_sessions;
 
@@ -50,5 +72,11 @@ struct ServerContext {
 // Schedules the periodic sweep (idle, slow and closing clients) unless it is already scheduled. It ends
 // by itself once the server is stopping and no client is left. Defined in server.cpp.
 void EnsureSweeping(const std::shared_ptr<ServerContext>& ctx);
+
+// While the bytes queued for open clients are over MAX_QUEUED_BYTES, closes the clients furthest behind
+// (ChooseClientsToShed) with SlowClient. Safe to call from any session's Send; not from inside one of Beast's
+// own writes (use PostShedQueuedBytes there). Defined in server.cpp.
+void ShedQueuedBytes(ServerContext& ctx);
+void PostShedQueuedBytes(const std::shared_ptr<ServerContext>& ctx);
 
 }  // namespace walcast::net

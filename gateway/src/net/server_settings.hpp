@@ -10,11 +10,15 @@ namespace walcast::net {
 struct ServerSettings {
 	// Largest inbound WebSocket message; a bigger one is refused with close 1009 (Realtime's cowboy limit).
 	std::size_t max_message_bytes = 5'000'000;
-	// Bytes a client may have waiting to be written; past it the client is closed with SlowClient (4008)...
+	// Bytes a client may have waiting to be written; past it the client is closed with SlowClient (4008)
+	// unless it drains fast enough (SlowClientPolicy), and past SlowClientPolicy::kHardCapFactor times it at once.
 	std::size_t send_queue_cap_bytes = 8u << 20;
-	// ...once it has been over the cap while its socket took nothing for this long (a burst from one
-	// replication batch briefly puts every client over; see SlowClientPolicy).
-	std::chrono::milliseconds slow_client_grace = std::chrono::seconds(2);
+	// The window over which a client over its cap must drain what it is over by (see SlowClientPolicy).
+	std::chrono::milliseconds slow_client_window = std::chrono::seconds(2);
+	// Open WebSocket connections; an upgrade past it is refused with 503 (ConnectionSlots).
+	std::size_t max_connections = 10'000;
+	// Bytes waiting for all clients together; past it the clients furthest behind are closed with 4008 (QueueBudget).
+	std::size_t max_queued_bytes = 1u << 30;
 	// A socket that sends no message (not even a heartbeat) for this long is closed with IdleTimeout.
 	std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
 	// Time to read an HTTP request and to complete a WebSocket opening or closing handshake.

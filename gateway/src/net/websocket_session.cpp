@@ -38,13 +38,19 @@ bool IsQuietEnd(const beast::error_code& ec) {
 
 }  // namespace
 
-WebSocketSession::WebSocketSession(tcp::socket&& socket, std::shared_ptr<ServerContext> ctx, WireVersion version)
+WebSocketSession::WebSocketSession(tcp::socket&& socket, std::shared_ptr<ServerContext> ctx, WireVersion version,
+                                   ConnectionSlots::Slot slot)
 	: ws_(std::move(socket)),
 	  ctx_(std::move(ctx)),
+	  slot_(std::move(slot)),
 	  id_(ctx_->next_session_id++),
 	  version_(version) {}
 
-WebSocketSession::~WebSocketSession() = default;
+WebSocketSession::~WebSocketSession() {
+	// Whatever the socket still held goes with it.
+	ctx_->queue_budget.Move(accounted_bytes_, accounted_open_, 0, false);
+	GlobalMetrics().queued_bytes.store(ctx_->queue_budget.total(), std::memory_order_relaxed);
+}
 
 std::string WebSocketSession::Describe() const {
 	std::string out = "client " + std::to_string(id_);
@@ -60,7 +66,10 @@ void WebSocketSession::Run(http::request<http::string_body> request) {
 	socket.set_owner(weak_from_this());
 	// Holds a weak reference only: a pending write already keeps the session alive when this runs.
 	socket.set_on_written([this](beast::error_code ec, std::size_t bytes) { OnWritten(ec, bytes); });
-	socket.set_on_beast_write([this] { NoteQueued(/*inside_beast_write=*/true); });
+	socket.set_on_beast_write([this] {
+		NoteQueued(/*inside_beast_write=*/true);
+		Account(/*inside_beast_write=*/true);
+	});
 
 	websocket::stream_base::timeout timeouts{};
 	timeouts.handshake_timeout = settings.handshake_timeout;  // also bounds the closing handshake
@@ -94,6 +103,7 @@ void WebSocketSession::Run(http::request<http::string_body> request) {
 void WebSocketSession::OnAccept(beast::error_code ec) {
 	if (ec) {
 		WALCAST_LOG(debug, "net", Describe() << ": WebSocket handshake failed: " << ec.message());
+		slot_.Release();
 		return;
 	}
 	state_ = State::Open;
@@ -164,19 +174,51 @@ void WebSocketSession::Send(OutFrame frame) {
 	if (state_ != State::Open) return;
 	if (backlog_.empty() && ws_.next_layer().buffered_bytes() < kSocketHighWater) {
 		Write(frame);
-		return;
+	} else {
+		backlog_.Push(std::move(frame));
+		NoteQueued(/*inside_beast_write=*/false);
 	}
-	backlog_.Push(std::move(frame));
-	NoteQueued(/*inside_beast_write=*/false);
+	Account();
+}
+
+void WebSocketSession::Account(bool inside_beast_write) {
+	const std::size_t queued = queued_bytes();
+	const bool open = CountsAsOpen();
+	const bool grew = queued > accounted_bytes_;
+	QueueBudget& budget = ctx_->queue_budget;
+	if (queued != accounted_bytes_ || open != accounted_open_) {
+		budget.Move(accounted_bytes_, accounted_open_, queued, open);
+		accounted_bytes_ = queued;
+		accounted_open_ = open;
+		// Plain stores, not read-modify-writes: only this thread writes them.
+		Metrics& metrics = GlobalMetrics();
+		metrics.queued_bytes.store(budget.total(), std::memory_order_relaxed);
+		metrics.queued_bytes_peak.store(budget.peak(), std::memory_order_relaxed);
+	}
+	const bool sheddable =
+		state_ == State::Open && (!backlog_.empty() || ws_.next_layer().pending_bytes() > kSocketHighWater);
+	if (sheddable != shed_hook.is_linked()) {
+		if (sheddable)
+			ctx_->sheddable_sessions.push_back(*this);
+		else
+			shed_hook.unlink();
+	}
+	// Only growth can take the sum over the limit; a shrinking queue never needs to shed anyone.
+	if (grew && budget.Over()) {
+		if (inside_beast_write)
+			PostShedQueuedBytes(ctx_);  // no close may start inside one of Beast's writes
+		else
+			ShedQueuedBytes(*ctx_);
+	}
 }
 
 void WebSocketSession::NoteQueued(bool inside_beast_write) {
 	if (state_ != State::Open) return;
 	const std::size_t queued = queued_bytes();
 	if (!ctx_->slow_policy.OverCap(queued)) return;
-	// Past the hard cap at once; otherwise the sweep judges it by the clock, so a burst of sends to a
-	// busy client does not read the clock per frame.
-	if (queued > ctx_->slow_policy.hard_cap_bytes) {
+	// Past the hard cap at once; otherwise the sweep judges it over a window that opens now, so a burst of
+	// sends to a busy client reads the clock once, not per frame.
+	if (ctx_->slow_policy.OverHardCap(queued)) {
 		if (!inside_beast_write) {
 			CloseAsSlow();
 			return;
@@ -187,7 +229,10 @@ void WebSocketSession::NoteQueued(bool inside_beast_write) {
 		});
 		return;
 	}
-	if (!over_cap_hook.is_linked()) ctx_->over_cap_sessions.push_back(*this);
+	if (!over_cap_hook.is_linked()) {
+		drain_window_ = ctx_->slow_policy.Open(Clock::now(), queued, ws_.next_layer().bytes_taken());
+		ctx_->over_cap_sessions.push_back(*this);
+	}
 }
 
 void WebSocketSession::Write(const OutFrame& frame) {
@@ -196,18 +241,45 @@ void WebSocketSession::Write(const OutFrame& frame) {
 
 bool WebSocketSession::CheckSlow(Clock::time_point now) {
 	if (state_ != State::Open) return false;
-	const BatchingSocket& socket = ws_.next_layer();
-	const auto in_flight = socket.write_in_flight() ? std::optional<Clock::time_point>(socket.last_progress()) : std::nullopt;
-	if (!ctx_->slow_policy.IsSlow(queued_bytes(), in_flight, now)) return false;
-	CloseAsSlow();
+	const std::uint64_t taken = ws_.next_layer().bytes_taken();
+	const std::uint64_t drained = taken - drain_window_.taken_at_start;
+	const std::size_t owed = drain_window_.owed;
+	switch (ctx_->slow_policy.Judge(drain_window_, queued_bytes(), taken, now)) {
+		case SlowClientPolicy::Verdict::UnderCap:
+			if (over_cap_hook.is_linked()) over_cap_hook.unlink();
+			return false;
+		case SlowClientPolicy::Verdict::Watching:
+			return false;
+		case SlowClientPolicy::Verdict::Slow:
+			break;
+	}
+	GlobalMetrics().slow_client_closes.fetch_add(1, std::memory_order_relaxed);
+	WALCAST_LOG(warn, "net", Describe() << ": closed as slow, " << queued_bytes() << " bytes in " << backlog_.size()
+	                                    << " messages queued over MAX_CLIENT_QUEUE_BYTES " << ctx_->slow_policy.cap_bytes
+	                                    << "; drained " << drained << " of the " << owed << " bytes it was over by, in "
+	                                    << ctx_->slow_policy.window.count() << " ms");
+	Close(CloseCode::SlowClient, "slow client: send queue full");
 	return true;
 }
 
 void WebSocketSession::CloseAsSlow() {
 	GlobalMetrics().slow_client_closes.fetch_add(1, std::memory_order_relaxed);
 	WALCAST_LOG(warn, "net", Describe() << ": closed as slow, " << queued_bytes() << " bytes in " << backlog_.size()
-	                                    << " messages queued, cap " << ctx_->slow_policy.cap_bytes);
+	                                    << " messages queued, over the hard cap "
+	                                    << ctx_->slow_policy.hard_cap_bytes << " (" << SlowClientPolicy::kHardCapFactor
+	                                    << " x MAX_CLIENT_QUEUE_BYTES)");
 	Close(CloseCode::SlowClient, "slow client: send queue full");
+}
+
+void WebSocketSession::CloseForQueueLimit() {
+	if (state_ != State::Open) return;
+	Metrics& metrics = GlobalMetrics();
+	metrics.slow_client_closes.fetch_add(1, std::memory_order_relaxed);
+	metrics.queue_limit_closes.fetch_add(1, std::memory_order_relaxed);
+	WALCAST_LOG(warn, "net", Describe() << ": closed as slow, furthest behind (" << queued_bytes()
+	                                    << " bytes queued) when all clients' queues reached MAX_QUEUED_BYTES "
+	                                    << ctx_->queue_budget.limit());
+	Close(CloseCode::SlowClient, "slow client: server send queues full");
 }
 
 void WebSocketSession::Refill() {
@@ -218,15 +290,20 @@ void WebSocketSession::Refill() {
 }
 
 void WebSocketSession::OnWritten(beast::error_code ec, std::size_t bytes) {
-	if (state_ == State::Done) return;
+	if (state_ == State::Done) {
+		Account();
+		return;
+	}
 	if (ec) {
 		if (!IsQuietEnd(ec)) WALCAST_LOG(info, "net", Describe() << ": write failed: " << ec.message());
 		backlog_.clear();
+		Account();
 		ForceClose();
 		return;
 	}
 	GlobalMetrics().bytes_sent.fetch_add(bytes, std::memory_order_relaxed);
 	if (state_ == State::Open || state_ == State::Closing) Refill();
+	Account();
 	if (over_cap_hook.is_linked() && !ctx_->slow_policy.OverCap(queued_bytes())) over_cap_hook.unlink();
 	if (state_ == State::Closing && backlog_.empty()) DoClose();
 }
@@ -241,15 +318,20 @@ void WebSocketSession::Close(CloseCode code, std::string_view reason) {
 	if (over_cap_hook.is_linked()) over_cap_hook.unlink();
 	ctx_->closing_sessions.push_back(*this);
 
-	// What is already in the socket's buffer goes out before the close frame; the backlog goes first too
-	// unless the client is being dropped.
-	if (DropsQueueOnClose(code)) backlog_.clear();
+	// What is queued goes out before the close frame, unless the client is being dropped: then only the write
+	// in flight does (it may end inside a frame), as the rest is the memory closing it is meant to free.
+	if (DropsQueueOnClose(code)) {
+		backlog_.clear();
+		ws_.next_layer().DropPending();
+	}
+	Account();
 	if (backlog_.empty()) DoClose();
 }
 
 void WebSocketSession::DoClose() {
 	state_ = State::CloseSent;
 	backlog_.clear();
+	Account();
 	const websocket::close_reason reason(static_cast<websocket::close_code>(static_cast<std::uint16_t>(close_code_)),
 	                                     close_reason_);
 	ws_.async_close(reason, beast::bind_front_handler(&WebSocketSession::OnClose, shared_from_this()));
@@ -297,9 +379,12 @@ void WebSocketSession::Finish(beast::error_code ec) {
 		counted_ = false;
 		GlobalMetrics().clients.fetch_sub(1, std::memory_order_relaxed);
 	}
+	// The connection is over: its MAX_CONNECTIONS slot is free for the next client.
+	slot_.Release();
 	// Release the descriptor now rather than when the last pending completion lets go of us.
 	beast::error_code ignored;
 	beast::get_lowest_layer(ws_).close(ignored);
+	Account();
 
 	// The last client gone after Stop(): let the sweep end now instead of at its next tick.
 	if (ctx_->stopping && ctx_->open_sessions.empty() && ctx_->closing_sessions.empty()) ctx_->sweep_timer.cancel();

@@ -21,6 +21,7 @@
 #include "core/client_transport.hpp"
 #include "net/batching_socket.hpp"
 #include "net/beast.hpp"
+#include "net/connection_slots.hpp"
 #include "net/inbound_handler.hpp"
 #include "net/routes.hpp"
 #include "net/send_queue.hpp"
@@ -38,7 +39,9 @@ class WebSocketSession : public ClientTransport,
 public:
 	using Clock = std::chrono::steady_clock;
 
-	WebSocketSession(tcp::socket&& socket, std::shared_ptr<ServerContext> ctx, WireVersion version);
+	// `slot` is this connection's MAX_CONNECTIONS slot, given back when the connection ends.
+	WebSocketSession(tcp::socket&& socket, std::shared_ptr<ServerContext> ctx, WireVersion version,
+	                 ConnectionSlots::Slot slot);
 	~WebSocketSession() override;
 
 	// Completes the opening handshake for the upgrade request the HTTP session read.
@@ -58,11 +61,19 @@ public:
 
 	// Bytes waiting for this client: the backlog and the socket's write buffer.
 	std::size_t queued_bytes() const { return backlog_.bytes() + ws_.next_layer().buffered_bytes(); }
-	// Closes the client as slow if the policy says so (see SlowClientPolicy); true if it did.
+	// What closing it as slow frees at once: the backlog and the socket's bytes not yet in the write in
+	// flight (that write stays until it ends or the close timeout).
+	std::size_t sheddable_bytes() const { return backlog_.bytes() + ws_.next_layer().pending_bytes(); }
+	// Judges a client over its cap (see SlowClientPolicy) and closes it as slow if it is; true if it did.
 	bool CheckSlow(Clock::time_point now);
+	// Closes the client with SlowClient to bring the bytes queued for all clients under MAX_QUEUED_BYTES.
+	void CloseForQueueLimit();
 
 	// Links the session into ServerContext::over_cap_sessions while its queue is over the cap.
 	boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> over_cap_hook;
+	// Links the session into ServerContext::sheddable_sessions while it is open and holds more than a write
+	// buffer's worth: a backlog, or (pongs go straight into the socket's buffer) past the high-water mark.
+	boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::auto_unlink>> shed_hook;
 
 private:
 	enum class State : std::uint8_t {
@@ -84,10 +95,15 @@ private:
 	void OnClose(beast::error_code ec);
 	void Finish(beast::error_code ec);
 	void MarkActive();
+	// Past the hard cap.
 	void CloseAsSlow();
+	// Reports this client's queued bytes to ServerContext::queue_budget after they changed, and keeps
+	// shed_hook in step. Then, over MAX_QUEUED_BYTES, sheds (or, inside one of Beast's writes, schedules it).
+	void Account(bool inside_beast_write = false);
 	// After bytes were queued for this client (a data frame into the backlog, or a frame of Beast's own into
 	// the socket's buffer): over the cap, the sweep judges it; over the hard cap it is closed as slow.
 	void NoteQueued(bool inside_beast_write);
+	bool CountsAsOpen() const { return state_ == State::Handshake || state_ == State::Open; }
 
 	// No permessage-deflate: data frames are written by the session, uncompressed, and zlib state would
 	// cost ~100 KB per client.
@@ -96,6 +112,10 @@ private:
 	std::shared_ptr<ServerContext> ctx_;
 	std::unique_ptr<InboundHandler> handler_;
 	SendQueue backlog_;  // frames that did not fit under the socket buffer's high-water mark
+	DrainWindow drain_window_;  // while over_cap_hook is linked
+	std::size_t accounted_bytes_ = 0;  // this client's share of ctx_->queue_budget...
+	bool accounted_open_ = true;       // ...counted as open (true) or closing
+	ConnectionSlots::Slot slot_;
 	Clock::time_point last_activity_{};
 	Clock::time_point closing_since_{};
 	std::string close_reason_;

@@ -1,6 +1,8 @@
 #include "core/config.hpp"
 
 #include <map>
+#include <tuple>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -125,6 +127,31 @@ TEST(Config, PerClientLimitsHaveRealtimesDefaultsAndRefuseZero) {
 			EXPECT_EQ(error->rfind(std::string(name) + ": must be", 0), 0u) << *error;
 		}
 	}
+TEST(Config, MemoryAndConnectionBoundsHaveDefaultsAndEdges) {
+	FakeEnv env;
+	Config config;
+	ASSERT_EQ(LoadConfig(config, env.Lookup()), std::nullopt);
+	EXPECT_EQ(config.max_connections, 10000u);
+	EXPECT_EQ(config.max_queued_bytes, 1u << 30);
+	EXPECT_EQ(config.slow_client_window, std::chrono::milliseconds(2000));
+
+	FakeEnv edges{{{"MAX_CONNECTIONS", "1"}, {"MAX_QUEUED_BYTES", "65536"}, {"SLOW_CLIENT_WINDOW_MS", "50"}}};
+	ASSERT_EQ(LoadConfig(config, edges.Lookup()), std::nullopt);
+	EXPECT_EQ(config.max_connections, 1u);
+	EXPECT_EQ(config.max_queued_bytes, 65536u);
+	EXPECT_EQ(config.slow_client_window, std::chrono::milliseconds(50));
+
+	for (const auto& [var, value, expected] : std::vector<std::tuple<const char*, const char*, const char*>>{
+			 {"MAX_CONNECTIONS", "0", "MAX_CONNECTIONS: must be a count 1-10000000, got '0'"},
+			 {"MAX_QUEUED_BYTES", "65535", "MAX_QUEUED_BYTES: must be a byte count 65536-1099511627776, got '65535'"},
+			 {"SLOW_CLIENT_WINDOW_MS", "49", "SLOW_CLIENT_WINDOW_MS: must be milliseconds 50-600000, got '49'"},
+		 }) {
+		FakeEnv bad{{{var, value}}};
+		Config c;
+		EXPECT_EQ(LoadConfig(c, bad.Lookup()), std::optional<std::string>(expected));
+	}
+	for (const char* name : {"MAX_CONNECTIONS", "MAX_QUEUED_BYTES", "SLOW_CLIENT_WINDOW_MS"})
+		EXPECT_NE(ConfigHelp().find(name), std::string::npos) << name;
 }
 
 }  // namespace

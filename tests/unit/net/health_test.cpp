@@ -34,6 +34,26 @@ TEST(Health, RendersConnectedStatus) {
 	EXPECT_EQ(HealthStatusCode(s), 200u);
 }
 
+TEST(Health, ShowsConnectionsAndQueuedBytesAgainstTheirLimits) {
+	auto s = Connected();
+	s.max_connections = 100;
+	s.connections_refused = 2;
+	s.queued_bytes = 5000;
+	s.queued_bytes_peak = 9000;
+	s.max_queued_bytes = 8192;
+	s.queue_limit_closes = 1;
+	const auto json = boost::json::parse(RenderHealthJson(s)).as_object();
+	const auto& c = json.at("connections").as_object();
+	EXPECT_EQ(c.at("open").to_number<std::uint64_t>(), 3u);
+	EXPECT_EQ(c.at("max").to_number<std::uint64_t>(), 100u);
+	EXPECT_EQ(c.at("refused_total").to_number<std::uint64_t>(), 2u);
+	const auto& q = json.at("queue").as_object();
+	EXPECT_EQ(q.at("bytes").to_number<std::uint64_t>(), 5000u);
+	EXPECT_EQ(q.at("peak_bytes").to_number<std::uint64_t>(), 9000u);
+	EXPECT_EQ(q.at("max_bytes").to_number<std::uint64_t>(), 8192u);
+	EXPECT_EQ(q.at("shed_total").to_number<std::uint64_t>(), 1u);
+}
+
 TEST(Health, DegradedWhenReplicationIsDown) {
 	HealthSnapshot s;
 	s.slot = "s1";
@@ -67,6 +87,10 @@ TEST(Metrics, PrometheusTextHasHelpTypeAndValues) {
 	s.catalog_lookups_dropped = 13;
 	s.catalog_lookups_refused = 14;
 	s.catalog_timeouts = 15;
+	s.connections_refused = 4;
+	s.queued_bytes = 123456;
+	s.queued_bytes_peak = 234567;
+	s.queue_limit_closes = 6;
 	const std::string text = RenderMetricsText(s);
 
 	for (const char* line : {
@@ -85,6 +109,10 @@ TEST(Metrics, PrometheusTextHasHelpTypeAndValues) {
 			 "walcast_catalog_timeouts_total 15\n",
 			 "walcast_replication_connected 1\n",
 			 "walcast_replication_lag_bytes 65536\n",
+			 "# TYPE walcast_connections_refused_total counter\nwalcast_connections_refused_total 4\n",
+			 "# TYPE walcast_queued_bytes gauge\nwalcast_queued_bytes 123456\n",
+			 "# TYPE walcast_queued_bytes_peak gauge\nwalcast_queued_bytes_peak 234567\n",
+			 "# TYPE walcast_queue_limit_closes_total counter\nwalcast_queue_limit_closes_total 6\n",
 		 })
 		EXPECT_NE(text.find(line), std::string::npos) << line;
 
@@ -103,7 +131,7 @@ TEST(Metrics, PrometheusTextHasHelpTypeAndValues) {
 			++samples;
 		pos = end + 1;
 	}
-	EXPECT_EQ(samples, 15u);
+	EXPECT_EQ(samples, 19u);
 	EXPECT_EQ(helps, samples);
 	EXPECT_EQ(types, samples);
 }

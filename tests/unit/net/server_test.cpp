@@ -368,14 +368,15 @@ TEST_F(ServerTest, ABurstOverTheCapDoesNotCutOffAClientThatReads) {
 
 TEST_F(ServerTest, ClientThatStopsReadingIsClosedAsSlowWithoutDelayingOthers) {
 	ServerSettings settings;
-	settings.send_queue_cap_bytes = 64 * 1024;
-	settings.slow_client_grace = 200ms;
+	settings.send_queue_cap_bytes = 16u << 20;
+	settings.slow_client_window = 200ms;
 	settings.sweep_interval = 20ms;
 	StartServer(settings);
 	const auto slow_before = GlobalMetrics().slow_client_closes.load();
 	RunClient([&]() -> awaitable<void> {
 		auto slow = co_await Connect("/socket/websocket");
-		// 48 MB in one burst (under the 64 MiB hard cap): far more than the socket buffers take.
+		// 48 MB in one burst (under the 64 MiB hard cap, so the window rule judges it): far more than the
+		// socket buffers take.
 		co_await slow->async_write(asio::buffer(std::string("flood:48:1000000")), use_awaitable);
 
 		// Not reading, the slow client stalls its write; another client is served meanwhile.
@@ -402,6 +403,93 @@ TEST_F(ServerTest, ClientThatStopsReadingIsClosedAsSlowWithoutDelayingOthers) {
 	}());
 	RunUntil([&] { return seen_.closed == 2; });
 	EXPECT_EQ(seen_.closed, 2);
+}
+
+TEST_F(ServerTest, SmallCapReallyBoundsAClientPastFourTimesItIsClosedAtOnce) {
+	ServerSettings settings;
+	settings.send_queue_cap_bytes = 64 * 1024;  // the hard cap was floored at 64 MiB whatever this said
+	settings.sweep_interval = 1h;               // no sweep: only the hard cap can act
+	StartServer(settings);
+	const auto slow_before = GlobalMetrics().slow_client_closes.load();
+	RunClient([&]() -> awaitable<void> {
+		auto ws = co_await Connect("/socket/websocket");
+		// 2 MB in one burst: well under the old 64 MiB floor, over 4 x 64 KiB.
+		co_await ws->async_write(asio::buffer(std::string("flood:32:65536")), use_awaitable);
+		const auto messages = co_await ReadUntilClosed(*ws);
+		EXPECT_LT(messages.size(), 32u);
+		EXPECT_EQ(ws->reason().code, 4008);
+	}());
+	EXPECT_EQ(GlobalMetrics().slow_client_closes.load(), slow_before + 1);
+}
+
+TEST_F(ServerTest, MaxConnectionsAllowsNRefusesNPlusOneWith503AndAClosedOneFreesItsSlot) {
+	ServerSettings settings;
+	settings.max_connections = 3;
+	StartServer(settings);
+	const auto refused_before = GlobalMetrics().connections_refused.load();
+	RunClient([&]() -> awaitable<void> {
+		std::vector<std::unique_ptr<websocket::stream<beast::tcp_stream>>> open;
+		for (int i = 0; i < 3; ++i) open.push_back(co_await Connect("/socket/websocket"));
+
+		auto res = co_await Request(UpgradeRequest("/socket/websocket"));
+		EXPECT_EQ(res.result_int(), 503u);
+		EXPECT_EQ(res[http::field::content_type], "application/json");
+		const auto body = boost::json::parse(res.body()).as_object();
+		EXPECT_NE(std::string(body.at("error").as_string()).find("MAX_CONNECTIONS (3)"), std::string::npos)
+			<< res.body();
+		EXPECT_FALSE(res.keep_alive());
+
+		// Plain HTTP takes no slot: /health still answers at the limit, and shows it.
+		http::request<http::string_body> health{http::verb::get, "/health", 11};
+		const auto status = boost::json::parse((co_await Request(health)).body()).as_object();
+		EXPECT_EQ(status.at("connections").at("max").to_number<std::uint64_t>(), 3u);
+		EXPECT_GE(status.at("connections").at("refused_total").to_number<std::uint64_t>(), 1u);
+
+		co_await open[0]->async_close(websocket::close_code::normal, use_awaitable);  // waits for the server's close
+		// The slot is free once the server saw the connection end.
+		asio::steady_timer poll(co_await asio::this_coro::executor);
+		const auto deadline = std::chrono::steady_clock::now() + 5s;
+		while (seen_.closed < 1 && std::chrono::steady_clock::now() < deadline) {
+			poll.expires_after(5ms);
+			co_await poll.async_wait(use_awaitable);
+		}
+		open[0] = co_await Connect("/socket/websocket");
+		auto again = co_await Request(UpgradeRequest("/socket/websocket"));
+		EXPECT_EQ(again.result_int(), 503u);
+		for (auto& ws : open) co_await ws->async_close(websocket::close_code::normal, use_awaitable);
+	}());
+	EXPECT_EQ(GlobalMetrics().connections_refused.load(), refused_before + 2);
+}
+
+TEST_F(ServerTest, OverMaxQueuedBytesTheClientFurthestBehindIsClosedFirst) {
+	ServerSettings settings;
+	settings.send_queue_cap_bytes = 64u << 20;  // per-client caps out of the way
+	settings.max_queued_bytes = 16u << 20;
+	settings.sweep_interval = 1h;
+	StartServer(settings);
+	const auto shed_before = GlobalMetrics().queue_limit_closes.load();
+	RunClient([&]() -> awaitable<void> {
+		// `behind` stops reading with 14 MB sent (the kernel takes at most ~4 MB of it: the server's send buffer
+		// tops out at tcp_wmem's 4 MB and a client that never reads keeps a small receive window), so at least
+		// ~10 MB stay queued. `newer` then gets an 8 MB burst: the sum passes 16 MiB while `newer` holds less
+		// than `behind`, so `behind` goes, and that is enough: `newer` keeps receiving.
+		auto behind = co_await Connect("/socket/websocket");
+		co_await behind->async_write(asio::buffer(std::string("flood:14:1000000")), use_awaitable);
+		auto newer = co_await Connect("/socket/websocket");
+		co_await newer->async_write(asio::buffer(std::string("flood:8:1000000")), use_awaitable);
+
+		for (int i = 0; i < 8; ++i) {
+			beast::flat_buffer buffer;
+			co_await newer->async_read(buffer, use_awaitable);
+			EXPECT_EQ(buffer.size(), 1'000'000u);
+		}
+		co_await newer->async_close(websocket::close_code::normal, use_awaitable);
+		EXPECT_LT((co_await ReadUntilClosed(*behind)).size(), 14u);
+		EXPECT_EQ(behind->reason().code, 4008);
+		EXPECT_EQ(behind->reason().reason, "slow client: server send queues full");
+	}());
+	EXPECT_EQ(GlobalMetrics().queue_limit_closes.load(), shed_before + 1);
+	EXPECT_LE(GlobalMetrics().queued_bytes_peak.load(), (16u << 20) + 1'000'100u);
 }
 
 TEST_F(ServerTest, SilentClientIsClosedForIdleness) {
