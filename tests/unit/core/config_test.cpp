@@ -127,6 +127,8 @@ TEST(Config, PerClientLimitsHaveRealtimesDefaultsAndRefuseZero) {
 			EXPECT_EQ(error->rfind(std::string(name) + ": must be", 0), 0u) << *error;
 		}
 	}
+}
+
 TEST(Config, MemoryAndConnectionBoundsHaveDefaultsAndEdges) {
 	FakeEnv env;
 	Config config;
