@@ -13,6 +13,23 @@ from .pgcluster import free_port
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 GATEWAY_BIN = os.environ.get("WALCAST_GATEWAY_BIN", os.path.join(ROOT, "build", "gateway", "walcast-gateway"))
 
+# A sanitizer build of the gateway (scripts/sanitize) reports on stderr and aborts. The options are set for every
+# binary (a plain build ignores them); a report in the log fails the test whatever else it asserted.
+# detect_leaks: LeakSanitizer runs when the gateway exits after SIGTERM, so a leak fails the test that stopped it.
+SANITIZER_ENV = {
+    "ASAN_OPTIONS": "halt_on_error=1:abort_on_error=1:detect_leaks=1:print_stacktrace=1:detect_stack_use_after_return=1",
+    "UBSAN_OPTIONS": "halt_on_error=1:abort_on_error=1:print_stacktrace=1",
+    "TSAN_OPTIONS": "halt_on_error=1:abort_on_error=1:second_deadlock_stack=1",
+}
+# What ASan, LSan, UBSan and TSan print at the top of a report.
+SANITIZER_REPORT = re.compile(r"ERROR: (Address|Leak|Thread|Memory)Sanitizer|WARNING: ThreadSanitizer|"
+                              r"runtime error: |SUMMARY: \w+Sanitizer")
+
+
+def sanitizer_reports(lines):
+    """The lines of a gateway log that start or sum up a sanitizer report."""
+    return [line for line in lines if SANITIZER_REPORT.search(line)]
+
 
 def http_get(port, path, timeout=10):
     """GET on the loopback port; returns (status, body) for error statuses too."""
@@ -52,6 +69,10 @@ class LogWatcher:
                     raise AssertionError(f"no log line matching {pattern!r} within {timeout}s; log:\n" + self.text())
                 self._cond.wait(left)
 
+    def wait_closed(self, timeout: float):
+        """Waits until the stream ended (the process exited and its last lines were read)."""
+        self._thread.join(timeout)
+
     def mark(self) -> int:
         with self._cond:
             return len(self.lines)
@@ -67,6 +88,8 @@ class Gateway:
         self.port = free_port()
         self.slot = slot
         self.env = dict(os.environ)
+        for name, value in SANITIZER_ENV.items():
+            self.env.setdefault(name, value)
         self.env.update({
             "DB_HOST": cluster.host, "DB_PORT": str(cluster.port), "DB_NAME": dbname, "DB_USER": cluster.user,
             "SLOT_NAME": slot, "PUBLICATION": publication, "PORT": str(self.port), "HOSTNAME": "127.0.0.1",
@@ -94,7 +117,19 @@ class Gateway:
                 self.proc.kill()
                 self.proc.wait()
                 raise AssertionError("gateway did not exit within %ss of SIGTERM" % timeout)
+        self.check_no_sanitizer_report()
         return self.proc.returncode if self.proc else None
+
+    def check_no_sanitizer_report(self):
+        """Fails when the gateway printed a sanitizer report (read to the end of its stderr once it has exited)."""
+        if not self.log:
+            return
+        if self.proc.poll() is not None:
+            self.log.wait_closed(10)
+        reports = sanitizer_reports(self.log.lines)
+        if reports:
+            raise AssertionError("the gateway reported a sanitizer error:\n" + "\n".join(reports) +
+                                 "\n--- full log ---\n" + self.log.text())
 
     @property
     def ws_url(self):
