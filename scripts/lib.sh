@@ -42,3 +42,15 @@ walcast_build() {
 	for t in "$@"; do targets+=(--target "$t"); done
 	cmake --build "$WALCAST_ROOT/build" -j"$(nproc)" "${targets[@]}"
 }
+
+# walcast_build_sanitized <build dir> <sanitizers> <targets...>: the gateway and units built with
+# -DWALCAST_SANITIZE=<sanitizers> (cmake/Sanitizers.cmake) into their own build directory, only the targets given.
+walcast_build_sanitized() {
+	local dir=$1 sanitizers=$2
+	shift 2
+	cmake -S "$WALCAST_ROOT" -B "$WALCAST_ROOT/$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DWALCAST_SANITIZE="$sanitizers" >/dev/null
+	local targets=()
+	for t in "$@"; do targets+=(--target "$t"); done
+	cmake --build "$WALCAST_ROOT/$dir" -j"$(nproc)" "${targets[@]}"
+}

@@ -98,7 +98,9 @@ size_t CommitTimestamp(int64_t pg_usecs, char (&buf)[kTimestampBufSize])
 	constexpr int64_t kPgEpochUnixSecs = 946684800; // 2000-01-01 in Unix time
 
 	const int64_t secs = FloorDiv(pg_usecs, kUsecPerSec);
-	const int64_t usec = pg_usecs - secs * kUsecPerSec;
+	// The remainder, not pg_usecs - secs * kUsecPerSec: for the lowest timestamps that product is below INT64_MIN
+	// (UBSan: signed overflow at INT64_MIN).
+	const int64_t usec = pg_usecs % kUsecPerSec + (pg_usecs % kUsecPerSec < 0 ? kUsecPerSec : 0);
 	const int64_t unix_secs = secs + kPgEpochUnixSecs;
 	const int64_t days = FloorDiv(unix_secs, kSecPerDay);
 	const int64_t sod = unix_secs - days * kSecPerDay;

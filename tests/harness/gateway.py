@@ -1,4 +1,5 @@
 """Runs the real walcast-gateway binary against a test cluster and watches its log."""
+import functools
 import json
 import os
 import re
@@ -12,6 +13,38 @@ from .pgcluster import free_port
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 GATEWAY_BIN = os.environ.get("WALCAST_GATEWAY_BIN", os.path.join(ROOT, "build", "gateway", "walcast-gateway"))
+
+# A sanitizer build of the gateway (scripts/sanitize) reports on stderr and aborts. The options are set for every
+# binary (a plain build ignores them); a report in the log fails the test whatever else it asserted.
+# detect_leaks: LeakSanitizer runs when the gateway exits after SIGTERM, so a leak fails the test that stopped it.
+# The memory-bound tests assert their RSS bound on a plain build only (sanitized_build() below).
+SANITIZER_ENV = {
+    "ASAN_OPTIONS": "halt_on_error=1:abort_on_error=1:detect_leaks=1:print_stacktrace=1:"
+                    "detect_stack_use_after_return=1",
+    "UBSAN_OPTIONS": "halt_on_error=1:abort_on_error=1:print_stacktrace=1",
+    "TSAN_OPTIONS": "halt_on_error=1:abort_on_error=1:second_deadlock_stack=1",
+}
+# What ASan, LSan, UBSan and TSan print at the top of a report.
+SANITIZER_REPORT = re.compile(r"ERROR: (Address|Leak|Thread|Memory)Sanitizer|WARNING: ThreadSanitizer|"
+                              r"runtime error: |SUMMARY: \w+Sanitizer")
+
+
+@functools.lru_cache(maxsize=None)
+def _links_a_sanitizer(binary):
+    out = subprocess.run(["ldd", binary], capture_output=True, text=True).stdout
+    return any(lib in out for lib in ("libasan", "libtsan", "libubsan"))
+
+
+def sanitized_build():
+    """True when the gateway under test is a sanitizer build (scripts/sanitize). Its RSS then also holds the
+    sanitizer's shadow memory, redzones and quarantine: a test bounding the gateway's memory by RSS asserts that
+    bound on a plain build only (the main pytest run), and still runs its attack under the sanitizers."""
+    return _links_a_sanitizer(GATEWAY_BIN)
+
+
+def sanitizer_reports(lines):
+    """The lines of a gateway log that start or sum up a sanitizer report."""
+    return [line for line in lines if SANITIZER_REPORT.search(line)]
 
 
 def http_get(port, path, timeout=10):
@@ -52,6 +85,10 @@ class LogWatcher:
                     raise AssertionError(f"no log line matching {pattern!r} within {timeout}s; log:\n" + self.text())
                 self._cond.wait(left)
 
+    def wait_closed(self, timeout: float):
+        """Waits until the stream ended (the process exited and its last lines were read)."""
+        self._thread.join(timeout)
+
     def mark(self) -> int:
         with self._cond:
             return len(self.lines)
@@ -67,6 +104,8 @@ class Gateway:
         self.port = free_port()
         self.slot = slot
         self.env = dict(os.environ)
+        for name, value in SANITIZER_ENV.items():
+            self.env.setdefault(name, value)
         self.env.update({
             "DB_HOST": cluster.host, "DB_PORT": str(cluster.port), "DB_NAME": dbname, "DB_USER": cluster.user,
             "SLOT_NAME": slot, "PUBLICATION": publication, "PORT": str(self.port), "HOSTNAME": "127.0.0.1",
@@ -94,7 +133,19 @@ class Gateway:
                 self.proc.kill()
                 self.proc.wait()
                 raise AssertionError("gateway did not exit within %ss of SIGTERM" % timeout)
+        self.check_no_sanitizer_report()
         return self.proc.returncode if self.proc else None
+
+    def check_no_sanitizer_report(self):
+        """Fails when the gateway printed a sanitizer report (read to the end of its stderr once it has exited)."""
+        if not self.log:
+            return
+        if self.proc.poll() is not None:
+            self.log.wait_closed(10)
+        reports = sanitizer_reports(self.log.lines)
+        if reports:
+            raise AssertionError("the gateway reported a sanitizer error:\n" + "\n".join(reports) +
+                                 "\n--- full log ---\n" + self.log.text())
 
     @property
     def ws_url(self):

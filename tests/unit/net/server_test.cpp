@@ -159,6 +159,11 @@ protected:
 
 	tcp::endpoint Endpoint() const { return {asio::ip::make_address("127.0.0.1"), server_->port()}; }
 
+	// A test may end while its session is still finishing the close the client started. Destroying the loop then
+	// would drop the session with its handler, which owns the session's transport: LeakSanitizer reported that
+	// cycle. Let every session reach OnClosed first.
+	void TearDown() override { RunUntil([&] { return seen_.closed == seen_.handlers_created; }); }
+
 	asio::io_context ioc_;
 	Observed seen_;
 	std::unique_ptr<Server> server_;
