@@ -119,7 +119,7 @@ const std::vector<ConfigSetting>& ConfigSettings() {
 		// Memory and connection bounds. The hard per-client cap is 4 x MAX_CLIENT_QUEUE_BYTES (no floor).
 		{"MAX_CONNECTIONS", "10000", "open WebSocket connections; an upgrade past it is refused with HTTP 503",
 		 Number(&Config::max_connections, 1, 10'000'000, "a count 1-10000000")},
-		{"MAX_QUEUED_BYTES", "1073741824", "bytes waiting for all clients together; past it the clients furthest behind are closed with 4008",
+		{"MAX_QUEUED_BYTES", "8589934592", "bytes waiting for all clients together; past it the clients furthest behind are closed with 4008",
 		 Number(&Config::max_queued_bytes, 65536, 1ull << 40, "a byte count 65536-1099511627776")},
 		{"SLOW_CLIENT_WINDOW_MS", "2000", "a client over MAX_CLIENT_QUEUE_BYTES that drains less than its excess within this window is closed with 4008",
 		 Span(&Config::slow_client_window, 50, 600000, "milliseconds 50-600000")},

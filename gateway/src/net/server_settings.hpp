@@ -18,7 +18,7 @@ struct ServerSettings {
 	// Open WebSocket connections; an upgrade past it is refused with 503 (ConnectionSlots).
 	std::size_t max_connections = 10'000;
 	// Bytes waiting for all clients together; past it the clients furthest behind are closed with 4008 (QueueBudget).
-	std::size_t max_queued_bytes = 1u << 30;
+	std::size_t max_queued_bytes = std::size_t{8} << 30;
 	// A socket that sends no message (not even a heartbeat) for this long is closed with IdleTimeout.
 	std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
 	// Time to read an HTTP request and to complete a WebSocket opening or closing handshake.

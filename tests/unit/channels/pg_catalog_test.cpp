@@ -1,5 +1,4 @@
-// PgCatalog against a real PostgreSQL 15: a throwaway cluster is created for this suite (initdb in a temp
-// dir, run as the `postgres` OS user when the tests run as root, as tests/harness/pgcluster.py does).
+// PgCatalog against a real PostgreSQL 15: a throwaway cluster (tests/unit/support) is created for this suite.
 
 #include "channels/pg_catalog.hpp"
 
@@ -22,65 +21,15 @@
 #include <boost/asio/post.hpp>
 
 #include "core/metrics.hpp"
+#include "../support/throwaway_cluster.hpp"
 
 namespace walcast::channels {
 namespace {
 
+using Cluster = walcast::testing::ThrowawayCluster;
+using walcast::testing::FreePort;
+using walcast::testing::kPgBin;
 namespace fs = std::filesystem;
-const std::string kPgBin = "/usr/lib/postgresql/15/bin";
-
-int FreePort() {
-	int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-	sockaddr_in addr{};
-	addr.sin_family = AF_INET;
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-	socklen_t len = sizeof addr;
-	::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-	int port = ntohs(addr.sin_port);
-	::close(fd);
-	return port;
-}
-
-class Cluster {
-public:
-	bool Start() {
-		char tmpl[] = "/tmp/walcast-catalog-XXXXXX";
-		if (!::mkdtemp(tmpl)) return false;
-		root_ = tmpl;
-		port_ = FreePort();
-		as_ = ::geteuid() == 0 ? "runuser -u postgres -- " : "";
-		if (!as_.empty() && Run("chown postgres: " + root_) != 0) return false;
-		fs::permissions(root_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-		                           fs::perms::others_read | fs::perms::others_exec);
-		if (Run(as_ + kPgBin + "/initdb -D " + root_ + "/data -U postgres --auth=trust --no-sync -E UTF8 "
-		        "--locale=C.UTF-8 >" + root_ + "/initdb.log 2>&1") != 0)
-			return false;
-		return Ctl("start") == 0;
-	}
-	int Ctl(const std::string& action) {
-		std::string opts = "-c listen_addresses=127.0.0.1 -c port=" + std::to_string(port_) +
-		                   " -c unix_socket_directories=" + root_ + " -c fsync=off -c wal_level=logical";
-		return Run(as_ + kPgBin + "/pg_ctl -D " + root_ + "/data -l " + root_ + "/server.log -w -t 60 -m fast -o '" +
-		           opts + "' " + action + " >/dev/null 2>&1");
-	}
-	int Sql(const std::string& sql) {
-		return Run(as_ + kPgBin + "/psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " + std::to_string(port_) +
-		           " -U postgres -d postgres -c \"" + sql + "\" >/dev/null");
-	}
-	~Cluster() {
-		if (root_.empty()) return;
-		Run(as_ + kPgBin + "/pg_ctl -D " + root_ + "/data -m immediate -w stop >/dev/null 2>&1");
-		std::error_code ec;
-		fs::remove_all(root_, ec);
-	}
-	int port() const { return port_; }
-
-private:
-	static int Run(const std::string& cmd) { return std::system(cmd.c_str()); }
-	std::string root_, as_;
-	int port_ = 0;
-};
 
 class PgCatalogTest : public ::testing::Test {
 protected:

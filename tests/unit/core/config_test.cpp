@@ -134,7 +134,7 @@ TEST(Config, MemoryAndConnectionBoundsHaveDefaultsAndEdges) {
 	Config config;
 	ASSERT_EQ(LoadConfig(config, env.Lookup()), std::nullopt);
 	EXPECT_EQ(config.max_connections, 10000u);
-	EXPECT_EQ(config.max_queued_bytes, 1u << 30);
+	EXPECT_EQ(config.max_queued_bytes, std::size_t{8} << 30);
 	EXPECT_EQ(config.slow_client_window, std::chrono::milliseconds(2000));
 
 	FakeEnv edges{{{"MAX_CONNECTIONS", "1"}, {"MAX_QUEUED_BYTES", "65536"}, {"SLOW_CLIENT_WINDOW_MS", "50"}}};

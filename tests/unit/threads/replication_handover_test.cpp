@@ -26,7 +26,7 @@
 #include "net/dispatch_pump.hpp"
 #include "net/run_loop.hpp"
 #include "replication/stream.hpp"
-#include "throwaway_cluster.hpp"
+#include "../support/throwaway_cluster.hpp"
 
 namespace walcast {
 namespace {

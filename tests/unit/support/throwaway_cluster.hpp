@@ -1,7 +1,8 @@
 #pragma once
 // A throwaway PostgreSQL 15 cluster for a unit suite that needs a real server: initdb in a temp dir, started
-// with wal_level=logical (and walcast allowed as an output plugin), run as the `postgres` OS user when the tests run as root (as tests/harness/pgcluster.py
-// does), stopped and removed by the destructor. Same recipe as tests/unit/channels/pg_catalog_test.cpp's.
+// with wal_level=logical (and walcast allowed as an output plugin), run as the `postgres` OS user when the tests
+// run as root (as tests/harness/pgcluster.py does), stopped and removed by the destructor. Shared by the unit
+// suites that need a server (the catalog's, the threaded hand-over's).
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -52,15 +53,19 @@ public:
 		if (Run(as_ + kPgBin + "/initdb -D " + root_ + "/data -U postgres --auth=trust --no-sync -E UTF8 "
 		        "--locale=C.UTF-8 >" + root_ + "/initdb.log 2>&1") != 0)
 			return Fail("initdb failed, see " + root_ + "/initdb.log");
+		if (Ctl("start") != 0) return Fail("pg_ctl start failed, see " + root_ + "/server.log");
+		return true;
+	}
+
+	// pg_ctl start, stop or restart, with the server options; 0 on success.
+	int Ctl(const std::string& action) const {
 		std::string opts = "-c listen_addresses=127.0.0.1 -c port=" + std::to_string(port_) +
 		                   " -c unix_socket_directories=" + root_ + " -c fsync=off -c wal_level=logical";
 		// This server build may only let listed libraries act as output plugins; walcast must be one.
 		if (Run(kPgBin + "/postgres --describe-config 2>/dev/null | grep -q '^output_plugin_libraries\t'") == 0)
 			opts += " -c output_plugin_libraries=pgoutput,walcast";
-		if (Run(as_ + kPgBin + "/pg_ctl -D " + root_ + "/data -l " + root_ + "/server.log -w -t 60 -m fast -o '" +
-		        opts + "' start >/dev/null 2>&1") != 0)
-			return Fail("pg_ctl start failed, see " + root_ + "/server.log");
-		return true;
+		return Run(as_ + kPgBin + "/pg_ctl -D " + root_ + "/data -l " + root_ + "/server.log -w -t 60 -m fast -o '" +
+		           opts + "' " + action + " >/dev/null 2>&1");
 	}
 
 	~ThrowawayCluster() {
