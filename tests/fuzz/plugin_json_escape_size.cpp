@@ -7,6 +7,7 @@
 #include "pure/message_content.hpp"
 
 #include "fuzz_check.hpp"
+#include "../unit/plugin/json_escape_reference.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -14,36 +15,6 @@
 #include <cstdint>
 #include <string>
 
-namespace {
-
-// A reference escaper written the slow, obvious way from escape_json()'s rules.
-std::string Reference(std::string_view s)
-{
-	static const char kHex[] = "0123456789abcdef";
-	std::string out = "\"";
-	for (unsigned char c : s) {
-		switch (c) {
-		case '"': out += "\\\""; break;
-		case '\\': out += "\\\\"; break;
-		case '\b': out += "\\b"; break;
-		case '\f': out += "\\f"; break;
-		case '\n': out += "\\n"; break;
-		case '\r': out += "\\r"; break;
-		case '\t': out += "\\t"; break;
-		default:
-			if (c < 0x20) {
-				out += "\\u00";
-				out += kHex[c >> 4];
-				out += kHex[c & 0xF];
-			} else {
-				out += static_cast<char>(c);
-			}
-		}
-	}
-	return out + "\"";
-}
-
-} // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -60,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(quoted.size() == walcast::json::QuotedLength(s, size));
 	FUZZ_CHECK(quoted.size() == walcast::message::QuotedLength(s, size));
 	FUZZ_CHECK(quoted == walcast::json::Quoted(text));
-	FUZZ_CHECK(quoted == Reference(text));
+	FUZZ_CHECK(quoted == walcast::testing::ReferenceQuotedJson(text));
 
 	// One JSON string whose value is the input byte for byte (bytes >= 0x80 pass through unvalidated).
 	boost::json::parse_options opts;

@@ -1,6 +1,8 @@
 // The escaper must write text exactly as PostgreSQL's escape_json does, since jsonb_out/to_jsonb use it.
 #include "pure/json_escape.hpp"
 
+#include "json_escape_reference.hpp"
+
 #include <gtest/gtest.h>
 
 #include <random>
@@ -74,36 +76,7 @@ TEST(JsonEscape, AppendsToExistingSink)
 	EXPECT_EQ(out, "{\"k\":\"v\\t\"");
 }
 
-namespace {
-
-// The escape_json rules written the plainest way, one byte at a time, to check the chunked writer against.
-std::string ReferenceQuoted(const std::string &s)
-{
-	std::string out = "\"";
-	for (unsigned char c : s) {
-		switch (c) {
-		case '"': out += "\\\""; break;
-		case '\\': out += "\\\\"; break;
-		case '\b': out += "\\b"; break;
-		case '\f': out += "\\f"; break;
-		case '\n': out += "\\n"; break;
-		case '\r': out += "\\r"; break;
-		case '\t': out += "\\t"; break;
-		default:
-			if (c < 0x20) {
-				static const char kHex[] = "0123456789abcdef";
-				out += "\\u00";
-				out += kHex[c >> 4];
-				out += kHex[c & 0xF];
-			} else {
-				out += static_cast<char>(c);
-			}
-		}
-	}
-	return out + "\"";
-}
-
-} // namespace
+using walcast::testing::ReferenceQuotedJson;
 
 TEST(JsonEscape, EscapesAroundChunkBoundaries)
 {
@@ -114,7 +87,7 @@ TEST(JsonEscape, EscapesAroundChunkBoundaries)
 				continue;
 			std::string s(len, 'a');
 			s[at] = '\x01';
-			EXPECT_EQ(Quoted(s), ReferenceQuoted(s)) << "len " << len << ", escape at " << at;
+			EXPECT_EQ(Quoted(s), ReferenceQuotedJson(s)) << "len " << len << ", escape at " << at;
 		}
 	}
 }
@@ -124,7 +97,7 @@ TEST(JsonEscape, ValueOfOnlyWorstCaseEscapesSpanningChunks)
 	std::string s(3 * walcast::json::kQuoteChunk + 7, '\x1f');
 	std::string out = Quoted(s);
 	EXPECT_EQ(out.size(), s.size() * 6 + 2);
-	EXPECT_EQ(out, ReferenceQuoted(s));
+	EXPECT_EQ(out, ReferenceQuotedJson(s));
 }
 
 TEST(JsonEscape, MatchesByteAtATimeReferenceOnRandomInput)
@@ -137,6 +110,6 @@ TEST(JsonEscape, MatchesByteAtATimeReferenceOnRandomInput)
 		std::string s;
 		for (size_t i = 0; i < len; i++)
 			s += alphabet[rng() % alphabet.size()];
-		ASSERT_EQ(Quoted(s), ReferenceQuoted(s)) << "round " << round;
+		ASSERT_EQ(Quoted(s), ReferenceQuotedJson(s)) << "round " << round;
 	}
 }
