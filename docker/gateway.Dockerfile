@@ -6,7 +6,7 @@
 FROM debian:bookworm-slim AS build
 RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-		g++ make cmake pkg-config libboost1.81-dev libboost-json1.81-dev libpq-dev libssl-dev \
+		g++ make cmake pkg-config libboost1.81-dev libboost-json1.81-dev libpq-dev libssl-dev libjwt-dev \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what the gateway is built from, so edits elsewhere (tests, plugin, docs) keep this layer cached.
@@ -24,7 +24,7 @@ FROM debian:bookworm-slim
 # (WebSocket handshake). No compiler, headers or curl.
 RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-		libpq5 libboost-json1.81.0 libssl3 \
+		libpq5 libboost-json1.81.0 libssl3 libjwt0 \
 	&& rm -rf /var/lib/apt/lists/* \
 	&& useradd --no-log-init --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
 		--shell /usr/sbin/nologin walcast

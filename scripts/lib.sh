@@ -7,10 +7,10 @@ WALCAST_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WALCAST_PACKAGES=(
 	build-essential cmake pkg-config
 	postgresql-15 postgresql-server-dev-15 postgresql-15-wal2json libpq-dev
-	libboost1.81-dev libboost-json1.81-dev libssl-dev
+	libboost1.81-dev libboost-json1.81-dev libssl-dev libjwt-dev
 	googletest libgtest-dev valgrind
 	clang-16 libclang-rt-16-dev libfuzzer-16-dev
-	python3 python3-pytest python3-psycopg python3-websocket python3-yaml
+	python3 python3-pytest python3-psycopg python3-websocket python3-yaml python3-jwt python3-cryptography
 )
 
 walcast_install_packages() {

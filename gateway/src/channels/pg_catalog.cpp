@@ -1,6 +1,6 @@
 #include "channels/pg_catalog.hpp"
 
-#include "channels/pg_catalog_connection.hpp"
+#include "core/pg_connection.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 
@@ -41,7 +41,7 @@ CatalogResult Tables(const PGresult* res) {
 	return out;
 }
 
-CatalogConnectionSettings ConnectionSettings(const PgCatalogSettings& s) {
+PgConnectionSettings ConnectionSettings(const PgCatalogSettings& s) {
 	return {s.host, s.port, s.dbname, s.user, s.password, s.extra, s.query_timeout};
 }
 
@@ -101,7 +101,7 @@ void PgCatalog::Lookup(std::string schema, std::string table, std::weak_ptr<cons
 }
 
 void PgCatalog::Run() {
-	CatalogConnection conn(ConnectionSettings(settings_), waker_.fd());
+	PgConnection conn(ConnectionSettings(settings_), waker_.fd());
 	std::unique_lock lock(mutex_);
 	for (;;) {
 		if (stopping_) return;
@@ -127,7 +127,7 @@ void PgCatalog::Run() {
 	}
 }
 
-void PgCatalog::Serve(CatalogConnection& conn, PendingLookups::Batch batch) {
+void PgCatalog::Serve(PgConnection& conn, PendingLookups::Batch batch) {
 	auto departed = TakeDeparted(batch.waiters);
 	if (!departed.empty()) {
 		GlobalMetrics().catalog_lookups_dropped.fetch_add(departed.size(), std::memory_order_relaxed);
@@ -151,8 +151,8 @@ void PgCatalog::Serve(CatalogConnection& conn, PendingLookups::Batch batch) {
 	Answer(std::move(batch.waiters), std::move(result));
 }
 
-CatalogResult PgCatalog::Ask(CatalogConnection& conn, const Key& key) {
-	using Status = CatalogConnection::Status;
+CatalogResult PgCatalog::Ask(PgConnection& conn, const Key& key) {
+	using Status = PgConnection::Status;
 	const auto deadline = Clock::now() + settings_.query_timeout;
 	const std::vector<std::string> params{settings_.publication, key.first, key.second};
 	// One retry within the same deadline: a connection that died since the last lookup fails the first
@@ -184,10 +184,10 @@ CatalogResult PgCatalog::Ask(CatalogConnection& conn, const Key& key) {
 	}
 }
 
-void PgCatalog::Probe(CatalogConnection& conn) {
+void PgCatalog::Probe(PgConnection& conn) {
 	auto outcome = conn.Connect(Clock::now() + settings_.query_timeout);
-	if (outcome.status == CatalogConnection::Status::ok) return MarkReachable();
-	if (outcome.status == CatalogConnection::Status::timed_out)
+	if (outcome.status == PgConnection::Status::ok) return MarkReachable();
+	if (outcome.status == PgConnection::Status::timed_out)
 		GlobalMetrics().catalog_timeouts.fetch_add(1, std::memory_order_relaxed);
 	WALCAST_LOG(debug, "catalog", "still cannot reach the database: " << outcome.error);
 	std::lock_guard lock(mutex_);

@@ -30,9 +30,11 @@
 #include "channels/pending_lookups.hpp"
 #include "core/waker.hpp"
 
-namespace walcast::channels {
+namespace walcast {
+class PgConnection;
+}
 
-class CatalogConnection;
+namespace walcast::channels {
 
 struct PgCatalogSettings {
 	std::string host;
@@ -69,9 +71,9 @@ private:
 
 	void Run();
 	// Answers one pattern's waiters: from the cache, the unreachable state, or the database.
-	void Serve(CatalogConnection& conn, PendingLookups::Batch batch);
-	CatalogResult Ask(CatalogConnection& conn, const Key& key);
-	void Probe(CatalogConnection& conn);
+	void Serve(PgConnection& conn, PendingLookups::Batch batch);
+	CatalogResult Ask(PgConnection& conn, const Key& key);
+	void Probe(PgConnection& conn);
 	void MarkUnreachable(const std::string& error);
 	void MarkReachable();
 	void Answer(std::vector<PendingLookups::Waiter> waiters, CatalogResult result);

@@ -1,4 +1,4 @@
-#include "channels/pg_catalog_connection.hpp"
+#include "core/pg_connection.hpp"
 
 #include <poll.h>
 
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <optional>
 
-namespace walcast::channels {
+namespace walcast {
 
 namespace {
 
@@ -34,19 +34,19 @@ long long Millis(std::chrono::milliseconds d) { return static_cast<long long>(d.
 
 }  // namespace
 
-CatalogConnection::CatalogConnection(CatalogConnectionSettings settings, int wake_fd)
+PgConnection::PgConnection(PgConnectionSettings settings, int wake_fd)
     : settings_(std::move(settings)), wake_fd_(wake_fd) {}
 
-CatalogConnection::~CatalogConnection() { Reset(); }
+PgConnection::~PgConnection() { Reset(); }
 
-void CatalogConnection::Reset() {
+void PgConnection::Reset() {
 	// The connection is non-blocking once made (and a connection still being made has nothing queued), so
 	// PQfinish's goodbye message never waits on a peer that stopped reading.
 	if (conn_) PQfinish(conn_);
 	conn_ = nullptr;
 }
 
-CatalogConnection::Outcome CatalogConnection::Fail(Status status, std::string error) {
+PgConnection::Outcome PgConnection::Fail(Status status, std::string error) {
 	Reset();
 	Outcome out;
 	out.status = status;
@@ -54,12 +54,12 @@ CatalogConnection::Outcome CatalogConnection::Fail(Status status, std::string er
 	return out;
 }
 
-std::string CatalogConnection::TimeoutText(const char* what) const {
+std::string PgConnection::TimeoutText(const char* what) const {
 	return std::string(what) + " got no answer within " + std::to_string(Millis(settings_.timeout)) +
 	       " ms (CATALOG_QUERY_TIMEOUT_MS)";
 }
 
-CatalogConnection::Ready CatalogConnection::Wait(short events, Clock::time_point deadline) {
+PgConnection::Ready PgConnection::Wait(short events, Clock::time_point deadline) {
 	pollfd fds[2] = {{PQsocket(conn_), events, 0}, {wake_fd_, POLLIN, 0}};
 	for (;;) {
 		auto left = deadline - Clock::now();
@@ -78,7 +78,7 @@ CatalogConnection::Ready CatalogConnection::Wait(short events, Clock::time_point
 	}
 }
 
-CatalogConnection::Outcome CatalogConnection::Connect(Clock::time_point deadline) {
+PgConnection::Outcome PgConnection::Connect(Clock::time_point deadline) {
 	if (conn_) return {};
 	const long long timeout_ms = Millis(settings_.timeout);
 	// libpq's own connect_timeout is whole seconds, at least 2; it only matters if our deadline did not
@@ -138,7 +138,7 @@ CatalogConnection::Outcome CatalogConnection::Connect(Clock::time_point deadline
 	return {};
 }
 
-CatalogConnection::Outcome CatalogConnection::Query(const char* sql, const std::vector<std::string>& params,
+PgConnection::Outcome PgConnection::Query(const char* sql, const std::vector<std::string>& params,
                                                     Clock::time_point deadline) {
 	if (auto connected = Connect(deadline); connected.status != Status::ok) return connected;
 	std::vector<const char*> values;
@@ -192,4 +192,4 @@ CatalogConnection::Outcome CatalogConnection::Query(const char* sql, const std::
 	return Fail(Status::lost, std::move(error));
 }
 
-}  // namespace walcast::channels
+}  // namespace walcast

@@ -1,5 +1,5 @@
 #pragma once
-// The catalog's libpq connection, driven with libpq's non-blocking calls and poll() so that every connect
+// A libpq connection for short queries off the network thread (the catalog's, the authorizer's), driven with libpq's non-blocking calls and poll() so that every connect
 // and query ends by a client-side deadline whatever the server (or a half-open TCP peer that acknowledges
 // but never answers) does, and so that shutdown interrupts it at once: poll() also watches a wake fd.
 // Blocking libpq (PQconnectdb, PQexec) would wait for the kernel to give up on the socket, ~15 minutes.
@@ -15,9 +15,9 @@
 
 #include <libpq-fe.h>
 
-namespace walcast::channels {
+namespace walcast {
 
-struct CatalogConnectionSettings {
+struct PgConnectionSettings {
 	std::string host;
 	std::string port;
 	std::string dbname;
@@ -29,7 +29,7 @@ struct CatalogConnectionSettings {
 	std::chrono::milliseconds timeout{5000};
 };
 
-class CatalogConnection {
+class PgConnection {
 public:
 	using Clock = std::chrono::steady_clock;
 
@@ -52,10 +52,10 @@ public:
 	};
 
 	// `wake_fd` is polled alongside the socket: once readable, every wait returns `stopped`.
-	CatalogConnection(CatalogConnectionSettings settings, int wake_fd);
-	~CatalogConnection();
-	CatalogConnection(const CatalogConnection&) = delete;
-	CatalogConnection& operator=(const CatalogConnection&) = delete;
+	PgConnection(PgConnectionSettings settings, int wake_fd);
+	~PgConnection();
+	PgConnection(const PgConnection&) = delete;
+	PgConnection& operator=(const PgConnection&) = delete;
 
 	// Connects unless connected. ok or connect_failed/timed_out/stopped.
 	Outcome Connect(Clock::time_point deadline);
@@ -70,9 +70,9 @@ private:
 	Outcome Fail(Status status, std::string error);
 	std::string TimeoutText(const char* what) const;
 
-	CatalogConnectionSettings settings_;
+	PgConnectionSettings settings_;
 	int wake_fd_;
 	PGconn* conn_ = nullptr;
 };
 
-}  // namespace walcast::channels
+}  // namespace walcast
