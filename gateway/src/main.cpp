@@ -22,6 +22,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "auth/pg_authorizer.hpp"
+#include "auth/token_verifier.hpp"
 #include "channels/hub.hpp"
 #include "channels/pg_catalog.hpp"
 #include "core/config.hpp"
@@ -67,7 +69,58 @@ net::ServerSettings ServerSettingsFrom(const Config& c) {
 	s.max_queued_bytes = c.max_queued_bytes;
 	s.idle_timeout = c.idle_timeout;
 	s.slot_name = c.slot_name;
+	s.http_body_limit = c.max_http_body_bytes;
+	s.max_broadcast_messages = c.max_broadcast_messages;
 	return s;
+}
+
+auth::PgAuthorizerSettings AuthorizerSettingsFrom(const Config& c) {
+	auth::PgAuthorizerSettings s;
+	s.host = c.db_host;
+	s.port = c.db_port;
+	s.dbname = c.db_name;
+	s.user = c.db_user;
+	s.password = c.db_password;
+	s.query_timeout = c.catalog_query_timeout;
+	s.max_pending = c.auth_max_pending;
+	s.cache_ttl = c.auth_cache_ttl;
+	s.cache_entries = c.auth_cache_entries;
+	return s;
+}
+
+// The verifiers of client tokens and of the metrics token; null when not configured. Returns false (and
+// logs why) when a setting cannot work, e.g. a JWKS file that does not parse: the gateway must not start
+// open when its operator meant it to check tokens.
+bool MakeVerifiers(const Config& c, std::unique_ptr<auth::TokenVerifier>& clients,
+                   std::unique_ptr<auth::TokenVerifier>& metrics) {
+	std::string error;
+	if (AuthEnabled(c)) {
+		auth::VerifierSettings s;
+		s.jwt_secret = c.jwt_secret;
+		s.jwt_jwks = c.jwt_jwks;
+		s.claim_validators = c.jwt_claim_validators;
+		s.leeway = c.jwt_leeway;
+		clients = auth::TokenVerifier::Create(s, error);
+		if (!clients) {
+			WALCAST_LOG(error, "gateway", "JWT_SECRET/JWT_JWKS/JWT_CLAIM_VALIDATORS: " << error);
+			return false;
+		}
+	} else if (!c.jwt_claim_validators.empty() || c.private_channels_only) {
+		WALCAST_LOG(error, "gateway", "JWT_CLAIM_VALIDATORS and PRIVATE_CHANNELS_ONLY need JWT_SECRET or JWT_JWKS");
+		return false;
+	}
+	if (!c.metrics_jwt_secret.empty()) {
+		auth::VerifierSettings s;
+		s.jwt_secret = c.metrics_jwt_secret;
+		s.leeway = c.jwt_leeway;
+		s.require_role = false;
+		metrics = auth::TokenVerifier::Create(s, error);
+		if (!metrics) {
+			WALCAST_LOG(error, "gateway", "METRICS_JWT_SECRET: " << error);
+			return false;
+		}
+	}
+	return true;
 }
 
 channels::PgCatalogSettings CatalogSettingsFrom(const Config& c) {
@@ -92,6 +145,16 @@ int Run(const Config& config) {
 	// stopping are still handed over and counted in the final confirmed position.
 	auto keep_running = asio::make_work_guard(ioc);
 
+	std::unique_ptr<auth::TokenVerifier> verifier, metrics_verifier;
+	if (!MakeVerifiers(config, verifier, metrics_verifier)) return 1;
+	if (!verifier)
+		WALCAST_LOG(warn, "gateway", "auth is off (no JWT_SECRET or JWT_JWKS): every client that reaches this port "
+		                             "may read every published change and send to every topic");
+	else
+		WALCAST_LOG(info, "gateway", "auth is on: clients need a verified JWT (apikey, access_token)");
+	if (!config.secret_key_base.empty())
+		WALCAST_LOG(debug, "gateway", "SECRET_KEY_BASE is set; walcast does not use it (no cookies or sessions)");
+
 	DeliveryProgress progress;
 	channels::PgCatalog catalog(CatalogSettingsFrom(config),
 	                            [&ioc](std::function<void()> f) { asio::post(ioc, std::move(f)); });
@@ -100,10 +163,20 @@ int Run(const Config& config) {
 	hub.SetPresenceLimits({config.max_presence_meta_bytes, config.max_presences_per_topic});
 	hub.SetClientLimits({config.max_channels_per_client, config.max_joins_per_second, config.max_events_per_second,
 	                     config.max_log_lines_per_client});
+	// The policy checks have a connection of their own, made only when auth is on.
+	std::optional<auth::PgAuthorizer> authorizer;
+	if (verifier) {
+		authorizer.emplace(AuthorizerSettingsFrom(config),
+		                   [&ioc](std::function<void()> f) { asio::post(ioc, std::move(f)); });
+		hub.SetAuth({verifier.get(), &*authorizer, config.private_channels_only});
+	}
+	auto server_settings = ServerSettingsFrom(config);
+	server_settings.verifier = verifier.get();
+	server_settings.metrics_verifier = metrics_verifier.get();
 
 	std::optional<net::Server> server;
 	try {
-		server.emplace(ioc, config.bind_address, config.port, hub, ServerSettingsFrom(config));
+		server.emplace(ioc, config.bind_address, config.port, hub, std::move(server_settings));
 	} catch (const std::exception& e) {
 		WALCAST_LOG(error, "gateway", "cannot listen on " << config.bind_address << ":" << config.port << ": " << e.what());
 		return 1;

@@ -13,6 +13,9 @@
 //    "events": ["INSERT", "*"]}
 //   {"cmd": "unsubscribe", "id": "c1"}
 //   {"cmd": "set_auth", "token": "<jwt>"}                               (client.setAuth)
+//   {"cmd": "send", "id": "c1", "event": "e", "payload": {...},          (v2: channel.send; a channel not yet
+//    "topic": "room1", "config": {...}}                                  subscribed is made and sends over REST)
+//   {"cmd": "track", "id": "c1", "state": {...}}                         (v2: channel.track)
 //   {"cmd": "quit"}
 // The driver answers with one JSON object per line on stdout, every line carrying a "kind":
 //   ready, socket (open/close/error), heartbeat, status (SUBSCRIBED, CHANNEL_ERROR, TIMED_OUT, CLOSED, ok/error/timeout for v1),
@@ -83,6 +86,9 @@ function makeV2() {
           emit({ kind: 'change', channel: cmd.id, binding: index, payload }))
       })
       channel.on('system', {}, (payload) => emit({ kind: 'system', channel: cmd.id, payload }))
+      channel.on('broadcast', { event: '*' }, (payload) => emit({ kind: 'broadcast', channel: cmd.id, payload }))
+      channel.on('presence', { event: 'sync' }, () =>
+        emit({ kind: 'presence', channel: cmd.id, state: channel.presenceState() }))
       channels.set(cmd.id, channel)
       channel.subscribe((status, err) => emit({ kind: 'status', channel: cmd.id, status, error: describeError(err) }))
     },
@@ -92,6 +98,21 @@ function makeV2() {
       const result = await channel.unsubscribe()
       channels.delete(cmd.id)
       emit({ kind: 'unsubscribed', channel: cmd.id, result })
+    },
+    async send(cmd) {
+      let channel = channels.get(cmd.id)
+      if (!channel) {
+        channel = client.channel(cmd.topic, cmd.config ? { config: cmd.config } : undefined)
+        channels.set(cmd.id, channel)
+      }
+      const result = await channel.send({ type: 'broadcast', event: cmd.event, payload: cmd.payload ?? {} })
+      emit({ kind: 'sent', channel: cmd.id, result })
+    },
+    async track(cmd) {
+      const channel = channels.get(cmd.id)
+      if (!channel) return emit({ kind: 'error', where: 'track', error: `no channel ${cmd.id}` })
+      const result = await channel.track(cmd.state ?? {})
+      emit({ kind: 'tracked', channel: cmd.id, result })
     },
     async setAuth(cmd) {
       // Pushes access_token to every joined channel when the token changed, and puts it in later join payloads.
@@ -197,6 +218,8 @@ lines.on('line', async (line) => {
     if (cmd.cmd === 'subscribe') driver.subscribe(cmd)
     else if (cmd.cmd === 'unsubscribe') await driver.unsubscribe(cmd)
     else if (cmd.cmd === 'set_auth') await driver.setAuth(cmd)
+    else if (cmd.cmd === 'send' && driver.send) await driver.send(cmd)
+    else if (cmd.cmd === 'track' && driver.track) await driver.track(cmd)
     else if (cmd.cmd === 'quit') await quit(0)
     else emit({ kind: 'error', where: 'command', error: `unknown command ${JSON.stringify(cmd.cmd)}` })
   } catch (err) {

@@ -9,12 +9,23 @@
 
 #include <boost/json/value.hpp>
 
+#include "auth/authorizer.hpp"
+#include "auth/identity.hpp"
 #include "channels/phoenix_codec.hpp"
 #include "channels/subscription.hpp"
 #include "core/client_log.hpp"
 #include "core/client_transport.hpp"
 
 namespace walcast::channels {
+
+// What the server may do to a channel on its own (its token expired, a refreshed token was refused):
+// the owning connection tells the client and forgets the channel.
+class ChannelOwner {
+public:
+	virtual ~ChannelOwner() = default;
+	// Sends a `system` error with `reason`, then phx_close; nothing more reaches the channel.
+	virtual void Revoke(const std::string& topic, const void* channel, std::string_view reason) = 0;
+};
 
 struct Channel : std::enable_shared_from_this<Channel> {
 	std::string topic;       // realtime:room1
@@ -25,6 +36,21 @@ struct Channel : std::enable_shared_from_this<Channel> {
 	std::shared_ptr<ClientTransport> transport;  // reset when the channel closes: nothing is sent after that
 	const void* connection = nullptr;            // the owning ClientConnection, for identity only
 	std::shared_ptr<log::ClientLog> log;         // the owning client's throttled log
+	ChannelOwner* owner = nullptr;               // valid while in the hub (the owner removes it before it goes)
+
+	// Authorization (auth on): who this channel acts as, and what its topic's policies granted.
+	auth::IdentityPtr identity;  // the join's access_token, else the connection's apikey; null with auth off
+	bool is_private = false;     // config.private: a topic of its own, guarded by walcast.messages policies
+	// auth::TopicRight bits: everything for public channels and with auth off; for private ones what the
+	// policies granted at join or at the last token refresh.
+	unsigned rights = ~0u;
+	bool joined = false;  // the join was answered ok (private joins wait for the policy check)
+	// postgres_changes with auth on: only these tables ("schema\x1ftable", see RouteKey), the ones the role
+	// may SELECT among those the bindings matched at join. Unrestricted with auth off.
+	bool tables_restricted = false;
+	std::vector<std::string> allowed_tables;
+
+	bool May(unsigned right) const { return (rights & right) == right; }
 
 	// postgres_changes
 	bool legacy = false;  // joined without `config`: events named INSERT/UPDATE/DELETE, bare change payload

@@ -175,9 +175,14 @@ void ClientConnection::Handle(InMessage& msg) {
 		Reply(msg, true, json::object());
 		return CloseChannel(msg.topic, true);
 	}
+	if (!channel->joined) {
+		// The join waits for the topic's policies; realtime-js sends nothing on a channel before its join reply.
+		WALCAST_CLIENT_LOG(*log_, debug, "channels", msg.topic << ": " << msg.event << " before the join was answered; ignored");
+		return;
+	}
 	if (msg.event == "broadcast") return HandleBroadcast(*channel, msg);
 	if (msg.event == "presence") return HandlePresence(*channel, msg);
-	if (msg.event == "access_token") return;  // tokens are not checked per channel here; never answered
+	if (msg.event == "access_token") return HandleAccessToken(channel, msg);  // never answered, as Realtime
 	WALCAST_CLIENT_LOG(*log_, debug, "channels", msg.topic << ": unknown event '" << msg.event << "' ignored");
 }
 
@@ -282,10 +287,75 @@ void ClientConnection::HandleJoin(InMessage& msg) {
 	}
 	if (channel->presence_key.empty()) channel->presence_key = RandomUuid();
 
+	if (hub_.auth_enabled()) {
+		const json::object* config = ObjectAt(payload, "config");
+		channel->is_private = !channel->legacy && FlexibleBool(config, "private");
+		// The join's access_token is the channel's identity; without one, the socket's apikey is.
+		channel->identity = identity_;
+		if (auto* token = payload.if_contains("access_token"); token && token->is_string() && !token->get_string().empty()) {
+			auto verified = hub_.auth().verifier->Verify(std::string_view(token->get_string()));
+			if (!verified) {
+				GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+				WALCAST_CLIENT_LOG(*log_, info, "channels", msg.topic << ": join refused: " << verified.error);
+				return ReplyError(msg, "InvalidJWTToken: " + verified.error);
+			}
+			channel->identity = verified.identity;
+		}
+		if (!channel->identity) return ReplyError(msg, "InvalidJWTToken: no token (apikey or access_token) given");
+		if (hub_.auth().private_only && !channel->is_private) {
+			GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+			return ReplyError(msg, "PrivateOnly: This project only allows private channels (PRIVATE_CHANNELS_ONLY)");
+		}
+		if (channel->is_private) return AuthorizeJoin(channel, msg, std::move(response), binding_error);
+	} else if (!channel->legacy) {
+		// With auth off a private channel is still a topic apart (walcast.send's messages go to it), open to all.
+		channel->is_private = FlexibleBool(ObjectAt(payload, "config"), "private");
+	}
+	FinishJoin(channel, msg, std::move(response), binding_error);
+}
+
+void ClientConnection::AuthorizeJoin(const std::shared_ptr<Channel>& channel, InMessage msg, json::value response,
+                                     std::string binding_error) {
+	// Held in channels_ unanswered, so it counts against MAX_CHANNELS_PER_CLIENT and a leave or rejoin finds it.
+	channel->rights = 0;
+	channels_[msg.topic] = channel;
+	msg.payload = nullptr;  // only the refs and topic are needed for the reply
+	auth::AccessRequest request;
+	request.identity = channel->identity;
+	request.topic = channel->subtopic;
+	request.topic_checks = auth::kReadBroadcast | auth::kReadPresence | auth::kWriteBroadcast | auth::kWritePresence;
+	std::weak_ptr<Channel> weak = channel;
+	hub_.auth().authorizer->Check(
+		std::move(request), channel,
+		[this, weak, msg = std::move(msg), response = std::move(response), binding_error](auth::AccessResult result) mutable {
+			auto ch = weak.lock();
+			if (!ch || closed_) return;
+			auto it = channels_.find(ch->topic);
+			if (it == channels_.end() || it->second != ch) return;  // left or joined again meanwhile
+			std::string refusal;
+			if (!result.ok) refusal = "Unauthorized: could not check this channel's policies: " + result.error;
+			else if (!(result.topic_allowed & (auth::kReadBroadcast | auth::kReadPresence)))
+				refusal = "Unauthorized: You do not have permissions to read from this Channel topic: " + ch->subtopic;
+			if (!refusal.empty()) {
+				channels_.erase(it);
+				GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+				WALCAST_CLIENT_LOG(*log_, info, "channels", msg.topic << ": join refused: " << refusal);
+				return ReplyError(msg, refusal);
+			}
+			ch->rights = result.topic_allowed;
+			FinishJoin(ch, msg, std::move(response), binding_error);
+		});
+}
+
+void ClientConnection::FinishJoin(const std::shared_ptr<Channel>& channel, const InMessage& msg, json::value response,
+                                  const std::string& binding_error) {
+	channel->joined = true;
+	channel->owner = this;
 	channels_[msg.topic] = channel;
 	hub_.AddChannel(channel);
+	hub_.WatchExpiry(channel);
 	Reply(msg, true, std::move(response));
-	if (channel->presence_enabled) channel->Push(nullptr, "presence_state", hub_.PresenceState(channel->topic));
+	if (channel->presence_enabled) channel->Push(nullptr, "presence_state", PresenceStateFor(*channel));
 
 	if (channel->legacy) {
 		hub_.ActivateBindings(*channel);
@@ -299,7 +369,62 @@ void ClientConnection::HandleJoin(InMessage& msg) {
 	}
 }
 
+void ClientConnection::HandleAccessToken(const std::shared_ptr<Channel>& channel, const InMessage& msg) {
+	if (!hub_.auth_enabled()) return;
+	const json::object* payload = msg.payload.if_object();
+	auto* token = payload ? payload->if_contains("access_token") : nullptr;
+	if (!token || !token->is_string() || token->get_string().empty()) return;
+	auto verified = hub_.auth().verifier->Verify(std::string_view(token->get_string()));
+	if (!verified) {
+		GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+		return Revoke(channel->topic, channel.get(), "Invalid token: " + verified.error);
+	}
+	channel->identity = verified.identity;
+	hub_.WatchExpiry(channel);
+	if (!channel->is_private) return;
+	// The policies may answer differently for the new claims: ask again (the cache makes a repeat cheap).
+	auth::AccessRequest request;
+	request.identity = channel->identity;
+	request.topic = channel->subtopic;
+	request.topic_checks = auth::kReadBroadcast | auth::kReadPresence | auth::kWriteBroadcast | auth::kWritePresence;
+	std::weak_ptr<Channel> weak = channel;
+	const auth::Identity* asked_for = channel->identity.get();
+	hub_.auth().authorizer->Check(std::move(request), channel, [this, weak, asked_for](auth::AccessResult result) {
+		auto ch = weak.lock();
+		if (!ch || closed_ || !ch->in_hub || ch->identity.get() != asked_for) return;  // gone, or refreshed again
+		if (!result.ok)
+			return Revoke(ch->topic, ch.get(), "Unauthorized: could not check this channel's policies: " + result.error);
+		if (!(result.topic_allowed & (auth::kReadBroadcast | auth::kReadPresence)))
+			return Revoke(ch->topic, ch.get(),
+			              "Unauthorized: You do not have permissions to read from this Channel topic: " + ch->subtopic);
+		ch->rights = result.topic_allowed;
+	});
+}
+
+void ClientConnection::Revoke(const std::string& topic, const void* which, std::string_view reason) {
+	auto it = channels_.find(topic);
+	if (it == channels_.end() || it->second.get() != which) return;
+	auto channel = it->second;
+	WALCAST_CLIENT_LOG(*log_, info, "channels", topic << ": channel closed: " << reason);
+	// Realtime's shape: a system message with status error, then phx_close; nothing reaches the channel after.
+	json::object system{{"extension", "system"}, {"status", "error"}, {"message", reason}, {"channel", channel->subtopic}};
+	channel->Push(nullptr, "system", system);
+	CloseChannel(topic, true);
+}
+
+json::object ClientConnection::PresenceStateFor(const Channel& channel) const {
+	// A private channel whose policies do not let it read presence gets an empty state and no diffs.
+	if (!channel.May(auth::kReadPresence)) return json::object();
+	return hub_.PresenceState(channel);
+}
+
 void ClientConnection::HandleBroadcast(Channel& channel, InMessage& msg) {
+	if (!channel.May(auth::kWriteBroadcast)) {
+		GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+		WALCAST_CLIENT_LOG(*log_, info, "channels", msg.topic << ": broadcast refused by the topic's policies");
+		return ReplyError(msg, "Unauthorized: You do not have permissions to write to this Channel topic: " +
+		                           channel.subtopic);
+	}
 	if (msg.binary) {
 		// A binary frame's strings are not checked by the WebSocket layer (text frames are), and the event name
 		// goes into the JSON text frames of vsn-1 receivers, which a browser must drop the connection for.
@@ -321,6 +446,12 @@ void ClientConnection::HandlePresence(Channel& channel, InMessage& msg) {
 	auto* event = payload ? payload->if_contains("event") : nullptr;
 	std::string_view name = event && event->is_string() ? std::string_view(event->get_string()) : std::string_view();
 	if (name == "track") {
+		if (!channel.May(auth::kWritePresence)) {
+			GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+			WALCAST_CLIENT_LOG(*log_, info, "channels", msg.topic << ": presence track refused by the topic's policies");
+			return ReplyError(msg, "Unauthorized: You do not have permissions to track presence on this Channel topic: " +
+			                           channel.subtopic);
+		}
 		auto* meta = payload->if_contains("payload");
 		if (!meta || !meta->is_object())
 			return Reply(msg, false, json::object{{"reason", "Presence track payload must be a map"}});
@@ -331,7 +462,7 @@ void ClientConnection::HandlePresence(Channel& channel, InMessage& msg) {
 		if (!channel.presence_enabled) {
 			// A track enables presence; the state comes first because the client buffers diffs until then.
 			channel.presence_enabled = true;
-			channel.Push(nullptr, "presence_state", hub_.PresenceState(channel.topic));
+			channel.Push(nullptr, "presence_state", PresenceStateFor(channel));
 		}
 		Reply(msg, true, json::object());
 		hub_.Track(channel, meta->get_object());

@@ -20,7 +20,7 @@
 
 namespace walcast::channels {
 
-class ClientConnection {
+class ClientConnection final : public ChannelOwner {
 public:
 	// postgres_changes entries per join; each may cost a catalog query.
 	static constexpr std::size_t kMaxBindingsPerChannel = 100;
@@ -31,7 +31,7 @@ public:
 	ClientConnection(Hub& hub, std::shared_ptr<ClientTransport> transport, Serializer serializer);
 	ClientConnection(Hub& hub, std::shared_ptr<ClientTransport> transport, Serializer serializer,
 	                 const ClientLimits& limits);
-	~ClientConnection();
+	~ClientConnection() override;
 	ClientConnection(const ClientConnection&) = delete;
 	ClientConnection& operator=(const ClientConnection&) = delete;
 
@@ -44,6 +44,12 @@ public:
 
 	std::size_t ChannelCount() const { return channels_.size(); }
 
+	// The identity of the WebSocket's apikey (auth on): every channel joined without an access_token acts as it.
+	void SetConnectionIdentity(auth::IdentityPtr identity) { identity_ = std::move(identity); }
+
+	// ChannelOwner: the hub found the channel's token expired.
+	void Revoke(const std::string& topic, const void* channel, std::string_view reason) override;
+
 private:
 	void Receive(std::optional<InMessage> msg, std::string_view decode_error);
 	// Charges one frame (not a join) to its allowance; false when that closed the client as a flood.
@@ -51,6 +57,14 @@ private:
 	void CloseAsFlood();
 	void Handle(InMessage& msg);
 	void HandleJoin(InMessage& msg);
+	// The rest of a join once it is allowed (at once, or when a private topic's policies answered).
+	void FinishJoin(const std::shared_ptr<Channel>& channel, const InMessage& msg, boost::json::value response,
+	                const std::string& binding_error);
+	// A private channel's join: asks the policies, then finishes or refuses the join.
+	void AuthorizeJoin(const std::shared_ptr<Channel>& channel, InMessage msg, boost::json::value response,
+	                   std::string binding_error);
+	void HandleAccessToken(const std::shared_ptr<Channel>& channel, const InMessage& msg);
+	boost::json::object PresenceStateFor(const Channel& channel) const;
 	void HandleBroadcast(Channel& channel, InMessage& msg);
 	void HandlePresence(Channel& channel, InMessage& msg);
 	// Removes the channel; with `notify` the client gets phx_close (ref = join_ref).
@@ -69,6 +83,7 @@ private:
 	// Shared with this client's channels, so lines about them written later (catalog answers) are throttled too.
 	std::shared_ptr<log::ClientLog> log_;
 	std::map<std::string, std::shared_ptr<Channel>, std::less<>> channels_;  // by topic
+	auth::IdentityPtr identity_;  // the apikey's (auth on)
 	bool closed_ = false;
 	bool flooded_ = false;  // closed as a flood: the frames still arriving are dropped unread
 };

@@ -38,6 +38,13 @@ std::string RouteKey(std::string_view schema, std::string_view table) {
 	return key;
 }
 
+std::string TopicKey(std::string_view topic, bool is_private) {
+	std::string key;
+	if (is_private) key = "private\x1f";
+	key.append(topic);
+	return key;
+}
+
 Hub::Hub(DeliveryProgress& progress, Catalog& catalog) : progress_(progress), catalog_(catalog) {}
 
 void Hub::Dispatch(const WalEvent& event) {
@@ -79,7 +86,8 @@ void Hub::DispatchChange(const WalEvent& event) {
 	const json::array* columns = columns_value ? columns_value->if_array() : nullptr;
 
 	++stamp_;
-	Collect(RouteKey(schema, table), type, bit, schema, table, row, columns);
+	exact_key_ = RouteKey(schema, table);
+	Collect(exact_key_, type, bit, schema, table, row, columns);
 	Collect(RouteKey(schema, "*"), type, bit, schema, table, row, columns);
 	Collect(RouteKey("*", table), type, bit, schema, table, row, columns);
 	Collect(RouteKey("*", "*"), type, bit, schema, table, row, columns);
@@ -131,6 +139,10 @@ void Hub::Collect(const std::string& key, std::string_view, unsigned event_bit, 
 	for (Channel* ch : it->second) {
 		if (ch->dispatch_stamp == stamp_) continue;  // already visited through another index entry
 		ch->dispatch_stamp = stamp_;
+		// Auth on: only the tables the role could SELECT when it joined (wildcards included).
+		if (ch->tables_restricted && std::find(ch->allowed_tables.begin(), ch->allowed_tables.end(), exact_key_) ==
+		                                 ch->allowed_tables.end())
+			continue;
 		std::size_t begin = match_ids_.size();
 		for (auto& b : ch->bindings) {
 			if (!(b.events & event_bit)) continue;
@@ -181,19 +193,27 @@ void Hub::DispatchMessage(const WalEvent& event) {
 		WALCAST_LOG(debug, "hub", "walcast message at " << FormatLsn(event.lsn) << " lacks topic or event; ignored");
 		return;
 	}
+	// walcast.send marks its messages private unless asked otherwise; a bare walcast message is public.
+	bool is_private = false;
+	if (auto* flag = body->if_contains("private"); flag && flag->is_bool()) is_private = flag->get_bool();
 	json::object payload;
 	payload["type"] = "broadcast";
 	payload["event"] = name;
 	auto* inner = body->if_contains("payload");
 	payload["payload"] = inner ? *inner : json::value(json::object());
+	// Only the database's broadcasts carry meta.source = "database"; the hub strips `source` from every
+	// client's meta, so a receiver can tell them apart.
+	payload["meta"] = json::object{{"source", "database"}};
 	auto shared = std::make_shared<const std::string>(json::serialize(payload));
-	PushToTopic("realtime:" + std::string(subtopic), "broadcast", shared, [](const Channel&) { return true; });
+	const std::string topic = "realtime:" + std::string(subtopic);
+	PushToTopic(TopicKey(topic, is_private), topic, "broadcast", shared,
+	            [](const Channel& c) { return c.May(auth::kReadBroadcast); });
 }
 
 template <class Want>
-void Hub::PushToTopic(const std::string& topic, std::string_view event, std::shared_ptr<const std::string> shared,
-                      Want want) {
-	auto it = topics_.find(topic);
+void Hub::PushToTopic(const std::string& key, const std::string& topic, std::string_view event,
+                      std::shared_ptr<const std::string> shared, Want want) {
+	auto it = topics_.find(key);
 	if (it == topics_.end()) return;
 	std::vector<std::shared_ptr<Channel>> targets;
 	for (Channel* ch : it->second.channels)
@@ -211,7 +231,7 @@ void Hub::PushToTopic(const std::string& topic, std::string_view event, std::sha
 void Hub::AddChannel(const std::shared_ptr<Channel>& channel) {
 	if (channel->in_hub || !channel->Open()) return;
 	channel->in_hub = true;
-	topics_[channel->topic].channels.insert(channel.get());
+	topics_[TopicKey(*channel)].channels.insert(channel.get());
 	++channel_count_;
 	GlobalMetrics().channels.fetch_add(1, std::memory_order_relaxed);
 }
@@ -257,30 +277,82 @@ void Hub::RemoveChannel(Channel& channel) {
 	}
 	channel.index_keys.clear();
 	channel.bindings_active = false;
-	if (auto it = topics_.find(channel.topic); it != topics_.end()) it->second.channels.erase(&channel);
+	const std::string key = TopicKey(channel);
+	if (auto it = topics_.find(key); it != topics_.end()) it->second.channels.erase(&channel);
 	--channel_count_;
 	GlobalMetrics().channels.fetch_sub(1, std::memory_order_relaxed);
 	// Others see this client's presence go; sending may re-enter, so the topic is looked up again after.
 	Untrack(channel);
-	if (auto it = topics_.find(channel.topic);
-	    it != topics_.end() && it->second.channels.empty() && it->second.presences.empty())
+	if (auto it = topics_.find(key); it != topics_.end() && it->second.channels.empty() && it->second.presences.empty())
 		topics_.erase(it);
 }
 
+namespace {
+// A client's broadcast may carry any `meta` but never meta.source: that marks the database's own.
+const json::value& WithoutSource(const json::value& payload, json::value& scratch) {
+	auto* obj = payload.if_object();
+	auto* meta = obj ? obj->if_contains("meta") : nullptr;
+	if (!meta || !meta->is_object() || !meta->get_object().contains("source")) return payload;
+	scratch = payload;
+	scratch.get_object()["meta"].get_object().erase("source");
+	return scratch;
+}
+}  // namespace
+
 void Hub::BroadcastJson(const Channel& from, const json::value& payload) {
-	auto shared = std::make_shared<const std::string>(json::serialize(payload));
-	PushToTopic(from.topic, "broadcast", shared, [&](const Channel& c) { return &c != &from || from.broadcast_self; });
+	json::value scratch;
+	auto shared = std::make_shared<const std::string>(json::serialize(WithoutSource(payload, scratch)));
+	PushToTopic(TopicKey(from), from.topic, "broadcast", shared, [&](const Channel& c) {
+		return (&c != &from || from.broadcast_self) && c.May(auth::kReadBroadcast);
+	});
+}
+
+void Hub::Publish(const ExternalBroadcast& message) {
+	json::object payload{{"type", "broadcast"}, {"event", message.event}};
+	json::value scratch;
+	payload["payload"] = message.payload;
+	auto shared = std::make_shared<const std::string>(json::serialize(WithoutSource(payload, scratch)));
+	const std::string topic = "realtime:" + message.subtopic;
+	PushToTopic(TopicKey(topic, message.is_private), topic, "broadcast", shared,
+	            [](const Channel& c) { return c.May(auth::kReadBroadcast); });
+}
+
+void Hub::WatchExpiry(const std::shared_ptr<Channel>& channel) {
+	if (!channel->identity) return;
+	expiries_.push_back({channel->identity->expires_at, channel, channel->identity.get()});
+	std::push_heap(expiries_.begin(), expiries_.end(), std::greater<>());
+}
+
+void Hub::ExpireTokens(std::chrono::system_clock::time_point now) {
+	while (!expiries_.empty() && expiries_.front().at <= now) {
+		std::pop_heap(expiries_.begin(), expiries_.end(), std::greater<>());
+		Expiry due = std::move(expiries_.back());
+		expiries_.pop_back();
+		auto ch = due.channel.lock();
+		// Gone, or refreshed since (its new identity has an entry of its own).
+		if (!ch || !ch->in_hub || !ch->Open() || ch->identity.get() != due.identity || !ch->owner) continue;
+		ch->owner->Revoke(ch->topic, ch.get(), "Token has expired");
+	}
 }
 
 void Hub::BroadcastBinary(const Channel& from, const BinaryBroadcast& message) {
-	auto it = topics_.find(from.topic);
+	auto it = topics_.find(TopicKey(from));
 	if (it == topics_.end()) return;
 	std::vector<std::shared_ptr<Channel>> targets;
 	for (Channel* ch : it->second.channels)
-		if (ch->Open() && (ch != &from || from.broadcast_self)) targets.push_back(ch->shared_from_this());
+		if (ch->Open() && (ch != &from || from.broadcast_self) && ch->May(auth::kReadBroadcast))
+			targets.push_back(ch->shared_from_this());
 	if (targets.empty()) return;
 	auto shared = std::make_shared<const std::string>(message.payload);
-	auto binary_head = UserBroadcastHead(from.topic, message.user_event, message.metadata, message.json_payload);
+	// The metadata reaches realtime-js as the broadcast's `meta`: meta.source is the database's alone.
+	std::string metadata = message.metadata;
+	if (metadata.find("source") != std::string::npos) {
+		boost::system::error_code ec;
+		json::value meta = json::parse(metadata, ec);
+		if (ec || !meta.is_object()) metadata.clear();
+		else if (meta.get_object().erase("source")) metadata = meta.get_object().empty() ? "" : json::serialize(meta);
+	}
+	auto binary_head = UserBroadcastHead(from.topic, message.user_event, metadata, message.json_payload);
 	// vsn-1 receivers (and vsn-2 ones when the strings do not fit the binary format) get the JSON form.
 	std::string json_prefix = "{\"type\":\"broadcast\",\"event\":" + QuoteJson(message.user_event) + ",\"payload\":";
 	Envelope envelopes[2] = {PushEnvelope(Serializer::V1, from.topic_json, "broadcast"),
@@ -303,9 +375,9 @@ json::object MetaWithRef(const json::object& meta, const std::string& phx_ref) {
 }
 }  // namespace
 
-json::object Hub::PresenceState(const std::string& topic) const {
+json::object Hub::PresenceState(const std::string& topic, bool is_private) const {
 	json::object state;
-	auto it = topics_.find(topic);
+	auto it = topics_.find(TopicKey(topic, is_private));
 	if (it == topics_.end()) return state;
 	for (auto& p : it->second.presences) {
 		auto& slot = state[p.key];
@@ -320,7 +392,7 @@ std::string Hub::TrackRefusal(const Channel& channel, const json::object& meta) 
 	if (bytes > presence_limits_.max_meta_bytes)
 		return "presence state too large: " + std::to_string(bytes) + " bytes. Maximum " +
 		       std::to_string(presence_limits_.max_meta_bytes) + " (MAX_PRESENCE_META_BYTES)";
-	auto topic = topics_.find(channel.topic);
+	auto topic = topics_.find(TopicKey(channel));
 	if (topic == topics_.end()) return {};
 	const auto& presences = topic->second.presences;
 	const bool tracked = std::any_of(presences.begin(), presences.end(),
@@ -333,7 +405,7 @@ std::string Hub::TrackRefusal(const Channel& channel, const json::object& meta) 
 
 void Hub::Track(Channel& channel, const json::object& meta) {
 	if (!channel.in_hub || !channel.Open()) return;  // closed meanwhile (a send re-entered and closed it)
-	auto& topic = topics_[channel.topic];
+	auto& topic = topics_[TopicKey(channel)];
 	auto it = std::find_if(topic.presences.begin(), topic.presences.end(),
 	                       [&](const PresenceEntry& p) { return p.owner == &channel; });
 	if (it != topic.presences.end() && it->meta == meta) return;  // tracking the same state again changes nothing
@@ -350,22 +422,21 @@ void Hub::Track(Channel& channel, const json::object& meta) {
 	auto stored = std::find_if(topic.presences.begin(), topic.presences.end(),
 	                           [&](const PresenceEntry& p) { return p.owner == &channel; });
 	stored->meta.erase("phx_ref_prev");
-	SendPresenceDiff(channel.topic, &joined, left ? &*left : nullptr);
+	SendPresenceDiff(channel, &joined, left ? &*left : nullptr);
 }
 
 void Hub::Untrack(Channel& channel) {
-	auto topic = topics_.find(channel.topic);
+	auto topic = topics_.find(TopicKey(channel));
 	if (topic == topics_.end()) return;
 	auto& presences = topic->second.presences;
 	auto it = std::find_if(presences.begin(), presences.end(), [&](const PresenceEntry& p) { return p.owner == &channel; });
 	if (it == presences.end()) return;
 	PresenceEntry left = std::move(*it);
 	presences.erase(it);
-	std::string topic_name = channel.topic;
-	SendPresenceDiff(topic_name, nullptr, &left);
+	SendPresenceDiff(channel, nullptr, &left);
 }
 
-void Hub::SendPresenceDiff(const std::string& topic, const PresenceEntry* joined, const PresenceEntry* left) {
+void Hub::SendPresenceDiff(const Channel& about, const PresenceEntry* joined, const PresenceEntry* left) {
 	auto side = [](const PresenceEntry* p) {
 		json::object out;
 		if (p) out[p->key] = json::object{{"metas", json::array{MetaWithRef(p->meta, p->phx_ref)}}};
@@ -374,7 +445,9 @@ void Hub::SendPresenceDiff(const std::string& topic, const PresenceEntry* joined
 	json::object diff{{"joins", side(joined)}, {"leaves", side(left)}};
 	auto shared = std::make_shared<const std::string>(json::serialize(diff));
 	// Only channels that received a presence_state: the client buffers diffs until it has one.
-	PushToTopic(topic, "presence_diff", shared, [](const Channel& c) { return c.presence_enabled; });
+	const std::string topic = about.topic;  // `about` may be leaving
+	PushToTopic(TopicKey(topic, about.is_private), topic, "presence_diff", shared,
+	            [](const Channel& c) { return c.presence_enabled && c.May(auth::kReadPresence); });
 }
 
 }  // namespace walcast::channels

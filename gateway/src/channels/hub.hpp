@@ -15,6 +15,8 @@
 
 #include <boost/json/object.hpp>
 
+#include "auth/authorizer.hpp"
+#include "auth/token_verifier.hpp"
 #include "channels/catalog.hpp"
 #include "channels/channel.hpp"
 #include "channels/client_limits.hpp"
@@ -29,6 +31,22 @@ namespace walcast::channels {
 struct PresenceLimits {
 	std::size_t max_meta_bytes = 4096;   // MAX_PRESENCE_META_BYTES: one tracked state, as serialized JSON
 	std::size_t max_per_topic = 1000;    // MAX_PRESENCES_PER_TOPIC
+};
+
+// Authorization for every connection of the hub (README "Security"). Without a verifier auth is off:
+// every client may join, read and send everything, as before.
+struct HubAuth {
+	const auth::TokenVerifier* verifier = nullptr;
+	auth::Authorizer* authorizer = nullptr;  // the database's answers; required with a verifier
+	bool private_only = false;               // PRIVATE_CHANNELS_ONLY
+};
+
+// A broadcast from outside a channel (REST), to one topic.
+struct ExternalBroadcast {
+	std::string subtopic;  // as the client named it, without "realtime:"
+	std::string event;
+	boost::json::value payload;
+	bool is_private = false;
 };
 
 class Hub {
@@ -62,6 +80,20 @@ public:
 	const ClientLimits& client_limits() const { return client_limits_; }
 	const FilterLimits& filter_limits() const { return filter_limits_; }
 
+	void SetAuth(const HubAuth& auth) { auth_ = auth; }
+	const HubAuth& auth() const { return auth_; }
+	bool auth_enabled() const { return auth_.verifier != nullptr; }
+
+	// Token expiry: the hub closes `channel` (through its owner) once its identity has expired. Called
+	// again after a refresh; entries of an older identity are skipped when due.
+	void WatchExpiry(const std::shared_ptr<Channel>& channel);
+	// Closes every channel whose token has expired by `now` ("Token has expired"). The network stage calls
+	// it every sweep interval (1 s).
+	void ExpireTokens(std::chrono::system_clock::time_point now);
+
+	// A REST broadcast: to every channel of the topic (public or private one), as a client broadcast.
+	void Publish(const ExternalBroadcast& message);
+
 	// Relays a client broadcast to the topic's channels (the sender too only with broadcast.self).
 	// JSON form: `payload` is the sender's {type, event, payload} map, relayed as is.
 	void BroadcastJson(const Channel& from, const boost::json::value& payload);
@@ -69,8 +101,9 @@ public:
 	// payloads only; raw bytes cannot be put in JSON and are not sent to them).
 	void BroadcastBinary(const Channel& from, const BinaryBroadcast& message);
 
-	// Presence, in memory per topic.
-	boost::json::object PresenceState(const std::string& topic) const;
+	// Presence, in memory per topic (a private topic's apart from the public one of the same name).
+	boost::json::object PresenceState(const std::string& topic, bool is_private = false) const;
+	boost::json::object PresenceState(const Channel& channel) const { return PresenceState(channel.topic, channel.is_private); }
 	// Why tracking `meta` for `channel` would pass a presence limit (the error reply's reason), or empty.
 	std::string TrackRefusal(const Channel& channel, const boost::json::object& meta) const;
 	void Track(Channel& channel, const boost::json::object& meta);
@@ -100,10 +133,20 @@ private:
 	void Collect(const std::string& key, std::string_view type, unsigned event_bit, std::string_view schema,
 	             std::string_view table, const boost::json::object* row, const boost::json::array* columns);
 	// Sends `shared` in each serializer's push envelope to the topic's channels accepted by `want`.
+	// `key` is the topics_ key (TopicKey), `topic` the name in the envelope.
 	template <class Want>
-	void PushToTopic(const std::string& topic, std::string_view event, std::shared_ptr<const std::string> shared,
-	                 Want want);
-	void SendPresenceDiff(const std::string& topic, const PresenceEntry* joined, const PresenceEntry* left);
+	void PushToTopic(const std::string& key, const std::string& topic, std::string_view event,
+	                 std::shared_ptr<const std::string> shared, Want want);
+	void SendPresenceDiff(const Channel& about, const PresenceEntry* joined, const PresenceEntry* left);
+
+	struct Expiry {
+		std::chrono::system_clock::time_point at;
+		std::weak_ptr<Channel> channel;
+		const auth::Identity* identity;  // the identity watched; a refreshed channel has another one
+		bool operator>(const Expiry& o) const { return at > o.at; }
+	};
+	std::vector<Expiry> expiries_;  // min-heap on `at`
+	HubAuth auth_;
 
 	DeliveryProgress& progress_;
 	Catalog& catalog_;
@@ -120,9 +163,15 @@ private:
 	ClientLimits client_limits_;
 	std::vector<Match> matches_;            // scratch for one change
 	std::vector<std::int64_t> match_ids_;  // scratch for one change
+	std::string exact_key_;                // scratch: RouteKey of the change's own (schema, table)
 };
 
 // The routing-index key of a (schema, table) pattern pair.
 std::string RouteKey(std::string_view schema, std::string_view table);
+
+// The hub's key of a topic: a private channel's topic is apart from the public one of the same name, so
+// public clients neither see nor feed a private topic (and presence lists stay apart).
+std::string TopicKey(std::string_view topic, bool is_private);
+inline std::string TopicKey(const Channel& channel) { return TopicKey(channel.topic, channel.is_private); }
 
 }  // namespace walcast::channels

@@ -1,5 +1,6 @@
 #include "channels/postgres_subscribe.hpp"
 
+#include <algorithm>
 #include <set>
 #include <utility>
 
@@ -51,8 +52,51 @@ struct PendingSubscribe {
 				return;
 			}
 		}
+		if (hub->auth_enabled() && ch->identity) return AuthorizeTables(ch);
 		hub->ActivateBindings(*ch);
 		SendPostgresStatus(*ch, true, "Subscribed to PostgreSQL");
+	}
+
+	// Auth on: the channel gets the tables its role may SELECT (table or column privilege) among those its
+	// bindings matched; a binding naming one table the role may not select is refused with a system error.
+	// Wildcard bindings are narrowed to the allowed tables that exist now.
+	void AuthorizeTables(const std::shared_ptr<Channel>& ch) {
+		auth::AccessRequest request;
+		request.identity = ch->identity;
+		for (auto& t : tables) {
+			std::pair<std::string, std::string> name{t.schema, t.table};
+			if (std::find(request.tables.begin(), request.tables.end(), name) == request.tables.end())
+				request.tables.push_back(std::move(name));
+		}
+		auto asked = request.tables;
+		Hub* hub_ptr = hub;
+		std::weak_ptr<Channel> weak = ch;
+		hub->auth().authorizer->Check(std::move(request), ch, [hub_ptr, weak, asked](auth::AccessResult result) {
+			auto ch = weak.lock();
+			if (!ch || !ch->Open() || !ch->in_hub) return;
+			if (!result.ok) {
+				GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+				SendPostgresStatus(*ch, false, "Unable to subscribe to changes: could not check table privileges: " + result.error);
+				return;
+			}
+			std::vector<std::string> allowed;
+			for (std::size_t i = 0; i < asked.size() && i < result.table_select.size(); ++i)
+				if (result.table_select[i]) allowed.push_back(RouteKey(asked[i].first, asked[i].second));
+			for (auto& b : ch->bindings) {
+				if (b.schema == "*" || b.table == "*") continue;
+				if (std::find(allowed.begin(), allowed.end(), RouteKey(b.schema, b.table)) != allowed.end()) continue;
+				GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+				const std::string problem = "Unauthorized: role " + ch->identity->role + " may not SELECT " + b.schema +
+				                            "." + b.table;
+				if (ch->log) WALCAST_CLIENT_LOG(*ch->log, info, "channels", ch->topic << ": postgres_changes refused: " << problem);
+				SendPostgresStatus(*ch, false, problem);
+				return;
+			}
+			ch->tables_restricted = true;
+			ch->allowed_tables = std::move(allowed);
+			hub_ptr->ActivateBindings(*ch);
+			SendPostgresStatus(*ch, true, "Subscribed to PostgreSQL");
+		});
 	}
 };
 

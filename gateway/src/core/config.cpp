@@ -73,6 +73,15 @@ Apply PortText(std::string Config::*member) {
 	};
 }
 
+Apply Flag(bool Config::*member) {
+	return [member](Config& c, const std::string& v) -> std::optional<std::string> {
+		if (v == "true" || v == "1") c.*member = true;
+		else if (v == "false" || v == "0" || v.empty()) c.*member = false;
+		else return "must be true or false, got '" + v + "'";
+		return std::nullopt;
+	};
+}
+
 }  // namespace
 
 const std::vector<ConfigSetting>& ConfigSettings() {
@@ -125,6 +134,31 @@ const std::vector<ConfigSetting>& ConfigSettings() {
 		 Span(&Config::slow_client_window, 50, 600000, "milliseconds 50-600000")},
 		{"IDLE_TIMEOUT_SECONDS", "60", "close a socket that sent nothing (not even a heartbeat) for this long",
 		 Span(&Config::idle_timeout, 1, 86400, "seconds 1-86400")},
+		// Authorization (README "Security"). Secrets are never logged or shown.
+		{"JWT_SECRET", "", "HS256/HS384/HS512 secret for client tokens, used as given; with JWT_JWKS unset and this empty, auth is off and every client may read and send everything",
+		 Text(&Config::jwt_secret, true)},
+		{"JWT_JWKS", "", "JWKS document (inline JSON or a file path) with RS256, ES256 and EdDSA keys chosen by kid; turns auth on",
+		 Text(&Config::jwt_jwks, true)},
+		{"JWT_CLAIM_VALIDATORS", "", "JSON object of claim -> value every token must carry, e.g. {\"iss\":\"https://auth.example\"}",
+		 Text(&Config::jwt_claim_validators, true)},
+		{"JWT_LEEWAY_SECONDS", "5", "clock skew allowed when judging exp, nbf and iat",
+		 Span(&Config::jwt_leeway, 0, 300, "seconds 0-300")},
+		{"PRIVATE_CHANNELS_ONLY", "false", "refuse joins of public channels (without config.private); needs auth",
+		 Flag(&Config::private_channels_only)},
+		{"METRICS_JWT_SECRET", "", "when set, /metrics needs Authorization: Bearer <HS256 token signed with it> and /health shows slot and LSNs only with it",
+		 Text(&Config::metrics_jwt_secret, true)},
+		{"SECRET_KEY_BASE", "", "accepted so Realtime's deployment files run unchanged; walcast signs no cookies or sessions and does not use it",
+		 Text(&Config::secret_key_base, true)},
+		{"AUTH_CACHE_TTL_MS", "30000", "how long a policy decision for one (role, claims, topic) is reused at join, refresh and REST send; policy changes take effect after it",
+		 Span(&Config::auth_cache_ttl, 0, 3600000, "milliseconds 0-3600000")},
+		{"AUTH_CACHE_ENTRIES", "10000", "most policy decisions cached (least recently used out first); 0: no cache",
+		 Number(&Config::auth_cache_entries, 0, 10000000, "a count 0-10000000")},
+		{"AUTH_MAX_PENDING", "256", "most distinct authorization checks waiting for the database; a join or send past it gets an error",
+		 Number(&Config::auth_max_pending, 1, 1000000, "a count 1-1000000")},
+		{"MAX_HTTP_BODY_BYTES", "1048576", "largest HTTP request body (REST broadcast); bigger gets 413",
+		 Number(&Config::max_http_body_bytes, 1024, 1u << 30, "a byte count 1024-1073741824")},
+		{"MAX_BROADCAST_MESSAGES", "100", "most messages in one REST broadcast request; more gets 413",
+		 Number(&Config::max_broadcast_messages, 1, 100000, "a count 1-100000")},
 		{"STATUS_INTERVAL_MS", "1000", "how often the confirmed position is reported to the database",
 		 Span(&Config::status_interval, 10, 60000, "milliseconds 10-60000")},
 		{"MAX_RECONNECT_BACKOFF_MS", "5000", "longest wait between database reconnect attempts",

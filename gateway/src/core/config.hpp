@@ -50,11 +50,28 @@ struct Config {
 	// fan-out; 1 GiB closed every subscriber of a 10,000-change burst to 1,000 clients (478 MB of real memory).
 	std::size_t max_queued_bytes = std::size_t{8} << 30;
 	std::chrono::milliseconds slow_client_window{2000};
+	// authorization (auth::VerifierSettings, auth::PgAuthorizerSettings, channels::Hub::AuthSettings)
+	std::string jwt_secret;
+	std::string jwt_jwks;
+	std::string jwt_claim_validators;
+	std::chrono::seconds jwt_leeway{5};
+	bool private_channels_only = false;
+	std::string metrics_jwt_secret;
+	std::string secret_key_base;  // accepted for Realtime's deployments; unused (see --help)
+	std::chrono::milliseconds auth_cache_ttl{30000};
+	std::size_t auth_cache_entries = 10000;
+	std::size_t auth_max_pending = 256;
+	// REST broadcast (POST /api/broadcast)
+	std::size_t max_http_body_bytes = 1u << 20;
+	std::size_t max_broadcast_messages = 100;
 	// replication
 	std::chrono::milliseconds status_interval{1000};
 	std::chrono::milliseconds max_reconnect_backoff{5000};
 	log::Level log_level = log::Level::info;
 };
+
+// Auth is on when tokens can be verified: a JWT_SECRET or a JWT_JWKS is set.
+inline bool AuthEnabled(const Config& c) { return !c.jwt_secret.empty() || !c.jwt_jwks.empty(); }
 
 struct ConfigSetting {
 	const char* env;

@@ -42,13 +42,16 @@ std::uint64_t LagBytes(const HealthSnapshot& s) {
 std::string RenderHealthJson(const HealthSnapshot& s) {
 	boost::json::object replication;
 	replication["connected"] = s.replication_connected;
-	replication["slot"] = s.slot;
-	replication["received_lsn"] = FormatLsn(s.received_lsn);
-	replication["confirmed_lsn"] = FormatLsn(s.confirmed_lsn);
-	replication["lag_bytes"] = LagBytes(s);
+	if (s.show_details) {
+		replication["slot"] = s.slot;
+		replication["received_lsn"] = FormatLsn(s.received_lsn);
+		replication["confirmed_lsn"] = FormatLsn(s.confirmed_lsn);
+		replication["lag_bytes"] = LagBytes(s);
+	}
 
 	boost::json::object root;
 	root["status"] = s.replication_connected ? "ok" : "degraded";
+	root["auth"] = s.auth_on ? "on" : "off";
 	root["replication"] = std::move(replication);
 	root["clients"] = s.clients;
 	root["channels"] = s.channels;

@@ -36,6 +36,9 @@ struct HealthSnapshot {
 	// The limits, from the server's settings (TakeSnapshot leaves them 0).
 	std::uint64_t max_connections = 0;
 	std::uint64_t max_queued_bytes = 0;
+	// Shown in /health: whether tokens are checked, and whether this caller may see slot and LSNs.
+	bool auth_on = false;
+	bool show_details = true;
 };
 
 HealthSnapshot TakeSnapshot(const Metrics& metrics, std::string slot);

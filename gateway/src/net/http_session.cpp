@@ -1,11 +1,13 @@
 #include "net/http_session.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <string>
 
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "net/health.hpp"
+#include "net/rest_broadcast.hpp"
 #include "net/routes.hpp"
 #include "net/server_context.hpp"
 #include "net/websocket_session.hpp"
@@ -22,6 +24,7 @@ HealthSnapshot Snapshot(const ServerContext& ctx) {
 	auto snapshot = TakeSnapshot(GlobalMetrics(), ctx.settings.slot_name);
 	snapshot.max_connections = ctx.connection_slots.max();
 	snapshot.max_queued_bytes = ctx.queue_budget.limit();
+	snapshot.auth_on = ctx.settings.verifier != nullptr;
 	return snapshot;
 }
 
@@ -118,23 +121,60 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t) {
 				Respond(std::move(res));
 				return;
 			}
+			// Auth on: the upgrade's apikey must verify (realtime-js always sends one); refused before upgrading,
+			// so the client gets an HTTP answer it can show and holds no connection slot.
+			auth::IdentityPtr identity;
+			if (const auto* verifier = ctx_->settings.verifier) {
+				std::string why;
+				if (!route.apikey || route.apikey->empty()) {
+					why = "apikey required: pass a JWT as the apikey query parameter";
+				} else if (auto verified = verifier->Verify(*route.apikey)) {
+					identity = verified.identity;
+				} else {
+					why = "InvalidJWTToken: " + verified.error;
+				}
+				if (!identity) {
+					GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+					WALCAST_LOG(debug, "net", "WebSocket upgrade refused with 401: " << why);
+					auto res = MakeResponse(401, kJson, ErrorBody(why));
+					res.keep_alive(false);
+					Respond(std::move(res));
+					return;
+				}
+			}
 			if (is_linked()) unlink();
 			// The socket and the parsed request move to the WebSocket session; this object ends here.
 			stream_.expires_never();
-			std::make_shared<WebSocketSession>(stream_.release_socket(), ctx_, route.version, std::move(slot))
+			std::make_shared<WebSocketSession>(stream_.release_socket(), ctx_, route.version, std::move(identity),
+			                                   std::move(slot))
 				->Run(parser_->release());
 			return;
 		}
 		case RouteKind::Health: {
-			const auto snapshot = Snapshot(*ctx_);
+			auto snapshot = Snapshot(*ctx_);
+			// The status stays public for container health checks; slot and LSNs only for a metrics token.
+			const auto* metrics_verifier = ctx_->settings.metrics_verifier;
+			snapshot.show_details = !metrics_verifier || metrics_verifier->Verify(BearerToken());
 			Respond(MakeResponse(HealthStatusCode(snapshot), kJson, RenderHealthJson(snapshot)));
 			return;
 		}
 		case RouteKind::Metrics: {
+			if (const auto* metrics_verifier = ctx_->settings.metrics_verifier) {
+				if (auto verified = metrics_verifier->Verify(BearerToken()); !verified) {
+					auto res = MakeResponse(401, kJson, ErrorBody("metrics need Authorization: Bearer <token signed with "
+					                                              "METRICS_JWT_SECRET>: " + verified.error));
+					res.set(http::field::www_authenticate, "Bearer");
+					Respond(std::move(res));
+					return;
+				}
+			}
 			const auto snapshot = Snapshot(*ctx_);
 			Respond(MakeResponse(200, kMetricsContentType, RenderMetricsText(snapshot)));
 			return;
 		}
+		case RouteKind::Broadcast:
+			HandleBroadcast(route);
+			return;
 		case RouteKind::Error: {
 			auto res = MakeResponse(route.status, kJson, ErrorBody(route.error));
 			// A refused upgrade ends the connection, as a client expecting 101 cannot continue anyway.
@@ -143,6 +183,62 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t) {
 			return;
 		}
 	}
+}
+
+std::string HttpSession::BearerToken() const {
+	const auto& request = parser_->get();
+	auto it = request.find(http::field::authorization);
+	if (it == request.end()) return {};
+	std::string_view value = it->value();
+	constexpr std::string_view kBearer = "Bearer ";
+	if (value.size() <= kBearer.size()) return {};
+	// The scheme is case-insensitive (RFC 9110); realtime-js and curl users write "Bearer".
+	for (std::size_t i = 0; i < kBearer.size(); ++i)
+		if (std::tolower(static_cast<unsigned char>(value[i])) != std::tolower(static_cast<unsigned char>(kBearer[i])))
+			return {};
+	return std::string(value.substr(kBearer.size()));
+}
+
+std::string HttpSession::RequestToken() const {
+	// realtime-js sends both: apikey (the project key) and Authorization (the user's token, when set);
+	// the user's token is the identity, as for a channel's access_token.
+	if (auto bearer = BearerToken(); !bearer.empty()) return bearer;
+	const auto& request = parser_->get();
+	auto it = request.find("apikey");
+	return it == request.end() ? std::string() : std::string(it->value());
+}
+
+void HttpSession::HandleBroadcast(const Route& route) {
+	if (!ctx_->broadcast_sink) return Respond(MakeResponse(404, kJson, ErrorBody("REST broadcast is not served here")));
+	auth::IdentityPtr identity;
+	if (const auto* verifier = ctx_->settings.verifier) {
+		const std::string token = RequestToken();
+		if (token.empty())
+			return Respond(MakeResponse(401, kJson, ErrorBody("a token is required: Authorization: Bearer <jwt> or an apikey header")));
+		auto verified = verifier->Verify(token);
+		if (!verified) return Respond(MakeResponse(401, kJson, ErrorBody("InvalidJWTToken: " + verified.error)));
+		identity = verified.identity;
+	}
+	const auto& request = parser_->get();
+	if (route.topic.empty() || request[http::field::content_type].find("json") != std::string_view::npos ||
+	    request[http::field::content_type].empty()) {
+		// JSON bodies only; the binary form of httpSend (application/octet-stream) is not served.
+	} else {
+		return Respond(MakeResponse(415, kJson, ErrorBody("only application/json bodies are accepted")));
+	}
+	auto parsed = ParseRestBroadcast(request.body(), route.topic, route.event, route.is_private,
+	                                 ctx_->settings.max_broadcast_messages);
+	if (parsed.status != 202) {
+		GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+		return Respond(MakeResponse(parsed.status, kJson, ErrorBody(parsed.error)));
+	}
+	auto self = shared_from_this();
+	ctx_->broadcast_sink->Publish(std::move(parsed.messages), std::move(identity), self,
+	                              [self](unsigned status, std::string error) {
+		                              if (status == 202) return self->Respond(self->MakeResponse(202, kJson, "{}"));
+		                              GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+		                              self->Respond(self->MakeResponse(status, kJson, ErrorBody(error)));
+	                              });
 }
 
 void HttpSession::Respond(http::response<http::string_body> response) {

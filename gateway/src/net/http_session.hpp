@@ -27,6 +27,12 @@ private:
 	void DoRead();
 	void OnRead(beast::error_code ec, std::size_t bytes);
 	void Respond(http::response<http::string_body> response);
+	// POST /api/broadcast[/<topic>/events/<event>]: checks the token, parses the body, hands it to the sink.
+	void HandleBroadcast(const struct Route& route);
+	// The request's token: `Authorization: Bearer <t>`, else the `apikey` header.
+	std::string RequestToken() const;
+	// `Authorization: Bearer <t>` only (metrics).
+	std::string BearerToken() const;
 	void OnWrite(bool keep_alive, beast::error_code ec, std::size_t bytes);
 	http::response<http::string_body> MakeResponse(unsigned status, std::string content_type, std::string body) const;
 

@@ -100,16 +100,39 @@ Route RouteRequest(std::string_view method, bool is_upgrade, std::string_view ta
 
 	if (IsWebSocketPath(target.path)) {
 		if (!is_upgrade) return Error(400, "expected a WebSocket upgrade request");
-		// apikey and log_level are accepted and ignored: token checks come with authorization.
+		// log_level is accepted and ignored; the apikey is verified by the session when auth is on.
 		const auto vsn = QueryParam(target, "vsn");
 		const auto version = ParseVsn(vsn);
 		if (!version) return Error(400, "unsupported vsn " + std::string(*vsn));
 		Route r;
 		r.kind = RouteKind::WebSocket;
 		r.version = *version;
+		if (auto key = QueryParam(target, "apikey")) r.apikey = std::string(*key);
 		return r;
 	}
 	if (is_upgrade) return Error(404, "no WebSocket endpoint at " + target.path);
+
+	// realtime-js posts to <endpoint without /socket or /websocket>/api/broadcast: /api/broadcast for
+	// ws://host/socket, /realtime/v1/api/broadcast for Supabase's URL layout.
+	for (std::string_view base : {std::string_view("/api/broadcast"), std::string_view("/realtime/v1/api/broadcast")}) {
+		const std::string_view path = target.path;
+		if (path.substr(0, base.size()) != base) continue;
+		const std::string_view rest = path.substr(base.size());
+		if (!rest.empty() && rest.front() != '/') continue;
+		if (method != "POST") return Error(405, "use POST for " + std::string(base));
+		Route r;
+		r.kind = RouteKind::Broadcast;
+		if (rest.empty()) return r;
+		// /<topic>/events/<event>: both percent-decoded already; a topic may not contain '/'.
+		const auto events = rest.find("/events/", 1);
+		if (events == std::string_view::npos || events == 1) return Error(404, "not found: POST " + target.path);
+		r.topic = std::string(rest.substr(1, events - 1));
+		r.event = std::string(rest.substr(events + 8));
+		if (r.topic.find('/') != std::string::npos || r.event.empty()) return Error(404, "not found: POST " + target.path);
+		const auto flag = QueryParam(target, "private");
+		r.is_private = flag && *flag == "true";
+		return r;
+	}
 
 	if (method == "GET" || method == "HEAD") {
 		Route r;

@@ -29,11 +29,17 @@ std::optional<std::string_view> QueryParam(const Target& target, std::string_vie
 // Phoenix accepts "~> 1.0.0" and "~> 2.0.0", i.e. 1.0.x and 2.0.x. A missing vsn means 1.0.0.
 std::optional<WireVersion> ParseVsn(std::optional<std::string_view> vsn);
 
-enum class RouteKind { WebSocket, Health, Metrics, Error };
+enum class RouteKind { WebSocket, Health, Metrics, Broadcast, Error };
 
 struct Route {
 	RouteKind kind = RouteKind::Error;
 	WireVersion version = WireVersion::V1;  // for WebSocket
+	std::optional<std::string> apikey;      // for WebSocket: the ?apikey= token, if given
+	// For Broadcast: empty topic = the batch form (POST /api/broadcast, body {"messages": [...]}); otherwise
+	// POST /api/broadcast/<topic>/events/<event>[?private=true] with the payload as the body (httpSend).
+	std::string topic;
+	std::string event;
+	bool is_private = false;
 	unsigned status = 200;                  // for Error: the HTTP status to answer with
 	std::string error;                      // for Error: the message for {"error": ...}
 };

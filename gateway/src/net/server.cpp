@@ -16,6 +16,7 @@ namespace {
 // closing in time. The open and closing lists are ordered by time and the over-cap list is normally
 // empty, so a pass touches only the sessions it acts on, not all 100k.
 void Sweep(ServerContext& ctx) {
+	if (ctx.on_sweep) ctx.on_sweep();
 	const auto now = WebSocketSession::Clock::now();
 	const auto& s = ctx.settings;
 

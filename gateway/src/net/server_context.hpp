@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
 
 #include <boost/intrusive/list.hpp>
 
@@ -63,6 +65,11 @@ struct ServerContext {
 		sheddable_sessions;
 	// HTTP connections not (yet) upgraded, so Stop() can end them.
 	AutoUnlinkList<HttpSession> http_sessions;
+
+	// REST broadcasts go here (the Hub's sink in the gateway; null: 404 for the route).
+	std::shared_ptr<BroadcastSink> broadcast_sink;
+	// Runs at every sweep (the Hub's token expiry).
+	std::function<void()> on_sweep;
 
 	asio::steady_timer sweep_timer;
 	bool sweeping = false;  // a sweep is scheduled

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <string>
 
+#include "auth/token_verifier.hpp"
+
 namespace walcast::net {
 
 struct ServerSettings {
@@ -27,8 +29,14 @@ struct ServerSettings {
 	std::chrono::milliseconds close_timeout = std::chrono::seconds(5);
 	// How often idle and closing clients are checked.
 	std::chrono::milliseconds sweep_interval = std::chrono::seconds(1);
-	// Largest HTTP request body (no route takes a body today).
-	std::size_t http_body_limit = 8 * 1024;
+	// Largest HTTP request body (REST broadcast); bigger gets 413. MAX_HTTP_BODY_BYTES.
+	std::size_t http_body_limit = 1u << 20;
+	// Most messages in one REST broadcast request; more gets 413. MAX_BROADCAST_MESSAGES.
+	std::size_t max_broadcast_messages = 100;
+	// Client tokens (apikey on the upgrade, REST broadcast): null = auth off. Owned by main, outlives the server.
+	const auth::TokenVerifier* verifier = nullptr;
+	// METRICS_JWT_SECRET: /metrics needs a bearer token it verifies, /health shows details only with one.
+	const auth::TokenVerifier* metrics_verifier = nullptr;
 	// Replication slot name shown by /health.
 	std::string slot_name = "walcast";
 	// Value of the Server header on every HTTP response and on the WebSocket upgrade.

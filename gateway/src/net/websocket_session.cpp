@@ -39,12 +39,13 @@ bool IsQuietEnd(const beast::error_code& ec) {
 }  // namespace
 
 WebSocketSession::WebSocketSession(tcp::socket&& socket, std::shared_ptr<ServerContext> ctx, WireVersion version,
-                                   ConnectionSlots::Slot slot)
+                                   auth::IdentityPtr identity, ConnectionSlots::Slot slot)
 	: ws_(std::move(socket)),
 	  ctx_(std::move(ctx)),
 	  slot_(std::move(slot)),
 	  id_(ctx_->next_session_id++),
-	  version_(version) {}
+	  version_(version),
+	  identity_(std::move(identity)) {}
 
 WebSocketSession::~WebSocketSession() {
 	// Whatever the socket still held goes with it.
@@ -113,7 +114,7 @@ void WebSocketSession::OnAccept(beast::error_code ec) {
 	ctx_->open_sessions.push_back(*this);
 
 	try {
-		handler_ = ctx_->factory(shared_from_this(), version_);
+		handler_ = ctx_->factory(shared_from_this(), version_, identity_);
 	} catch (const std::exception& e) {
 		WALCAST_LOG(error, "net", Describe() << ": cannot set up the connection: " << e.what());
 	}

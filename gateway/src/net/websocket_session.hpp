@@ -40,7 +40,7 @@ public:
 	using Clock = std::chrono::steady_clock;
 
 	// `slot` is this connection's MAX_CONNECTIONS slot, given back when the connection ends.
-	WebSocketSession(tcp::socket&& socket, std::shared_ptr<ServerContext> ctx, WireVersion version,
+	WebSocketSession(tcp::socket&& socket, std::shared_ptr<ServerContext> ctx, WireVersion version, auth::IdentityPtr identity,
 	                 ConnectionSlots::Slot slot);
 	~WebSocketSession() override;
 
@@ -122,6 +122,7 @@ private:
 	std::uint64_t id_;
 	CloseCode close_code_ = CloseCode::Normal;
 	WireVersion version_;
+	auth::IdentityPtr identity_;  // the upgrade's verified apikey (auth on)
 	State state_ = State::Handshake;
 	bool counted_ = false;  // included in the clients gauge
 };

@@ -840,7 +840,9 @@ TEST_F(HubTest, WalcastMessageBecomesBroadcast) {
 	auto msgs = c.Take();
 	ASSERT_EQ(msgs.size(), 1u);
 	EXPECT_EQ(msgs[0].event, "broadcast");
-	EXPECT_EQ(msgs[0].payload, json::parse(R"({"type":"broadcast","event":"fire","payload":{"level":3}})"));
+	// Only the database's broadcasts carry meta.source (a client's is stripped), so receivers can tell them apart.
+	EXPECT_EQ(msgs[0].payload,
+	          json::parse(R"({"type":"broadcast","event":"fire","payload":{"level":3},"meta":{"source":"database"}})"));
 }
 
 TEST_F(HubTest, WalcastMessageWithoutContentSendsNothing) {

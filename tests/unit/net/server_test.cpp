@@ -84,7 +84,8 @@ protected:
 	void StartServer(ServerSettings settings = {}) {
 		server_ = std::make_unique<Server>(
 			ioc_, "127.0.0.1", 0,
-			[this](std::shared_ptr<ClientTransport> transport, WireVersion version) -> std::unique_ptr<InboundHandler> {
+			[this](std::shared_ptr<ClientTransport> transport, WireVersion version,
+			       auth::IdentityPtr) -> std::unique_ptr<InboundHandler> {
 				++seen_.handlers_created;
 				seen_.version = version;
 				return std::make_unique<EchoHandler>(std::move(transport), seen_);
