@@ -186,6 +186,10 @@ JwkImport ImportJwkMembers(const boost::json::object& jwk) {
 	const auto* alg = jwk.if_contains("alg");
 	if (alg && !alg->is_string()) return Invalid("has an \"alg\" that is not a string");
 
+	// An algorithm we do not verify (PS256, RSA-OAEP, ...): the key is meant for something else.
+	const Algorithm* algorithm = alg ? FindAlgorithm(alg->get_string()) : nullptr;
+	if (alg && !algorithm) return Skipped("has alg " + std::string(alg->get_string()) + ", not supported");
+
 	JwkImport result;
 	const auto type = kty->get_string();
 	if (type == "oct") result = ImportOct(jwk);
@@ -196,10 +200,7 @@ JwkImport ImportJwkMembers(const boost::json::object& jwk) {
 	if (result.status != JwkImport::Status::ok) return result;
 
 	if (kid) result.key.kid = std::string(kid->get_string());
-	if (alg) {
-		const Algorithm* algorithm = FindAlgorithm(alg->get_string());
-		// An algorithm we do not verify (PS256, RSA-OAEP, ...): the key is meant for something else.
-		if (!algorithm) return Skipped("has alg " + std::string(alg->get_string()) + ", not supported");
+	if (algorithm) {
 		result.key.alg = std::string(algorithm->name);
 		if (!result.key.SuitsType(*algorithm))
 			return Invalid("has alg " + result.key.alg + ", which is not for a " +
