@@ -138,9 +138,13 @@ JwkImport ImportEc(const boost::json::object& jwk) {
 	if (!x) return Invalid(error);
 	auto y = Member(jwk, "y", error);
 	if (!y) return Invalid(error);
-	// RFC 7518 section 6.2.1.2: each coordinate is the full size of the curve's field, leading zeros kept.
-	if (x->size() != curve->coordinate_bytes || y->size() != curve->coordinate_bytes)
-		return Invalid("has \"x\"/\"y\" of the wrong length for " + std::string(curve->jwk_name));
+	// RFC 7518 section 6.2.1.2 wants each coordinate at the full size of the curve's field, leading zeros
+	// kept, but some writers (PyJWT before 2.7) drop them; a shorter big-endian number is still the same
+	// number, so it is padded back. Longer is not a coordinate of this curve.
+	if (x->size() > curve->coordinate_bytes || y->size() > curve->coordinate_bytes)
+		return Invalid("has \"x\"/\"y\" longer than a " + std::string(curve->jwk_name) + " coordinate");
+	x->insert(0, curve->coordinate_bytes - x->size(), '\0');
+	y->insert(0, curve->coordinate_bytes - y->size(), '\0');
 	// The public key as an uncompressed SEC1 point: 0x04 || x || y.
 	std::string point = "\x04" + *x + *y;
 	std::unique_ptr<OSSL_PARAM_BLD, ParamBldDeleter> bld(OSSL_PARAM_BLD_new());

@@ -9,6 +9,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "auth/base64url.hpp"
 #include "auth/token_verifier.hpp"
 #include "token_factory.hpp"
 
@@ -113,9 +114,12 @@ TEST(Jwks, BrokenSigningKeysFailCreate) {
 	y[3] = y[3] == 'A' ? 'B' : 'A';
 	off_curve["y"] = y;
 	EXPECT_EQ(JwksError(Jwks({off_curve})), "JWT_JWKS key 0 (kid ec-1) is not a valid P-256 public key");
+	auto long_x = ec;
+	long_x["x"] = Base64UrlEncode(std::string(33, '\x01'));
+	EXPECT_EQ(JwksError(Jwks({long_x})), "JWT_JWKS key 0 (kid ec-1) has \"x\"/\"y\" longer than a P-256 coordinate");
 	auto short_x = ec;
-	short_x["x"] = "AAAA";
-	EXPECT_EQ(JwksError(Jwks({short_x})), "JWT_JWKS key 0 (kid ec-1) has \"x\"/\"y\" of the wrong length for P-256");
+	short_x["x"] = "AAAA";  // padded back to 32 bytes: then not a point of the curve
+	EXPECT_EQ(JwksError(Jwks({short_x})), "JWT_JWKS key 0 (kid ec-1) is not a valid P-256 public key");
 	auto no_y = ec;
 	no_y.erase("y");
 	EXPECT_EQ(JwksError(Jwks({no_y})), "JWT_JWKS key 0 (kid ec-1) has no \"y\" string");
@@ -129,6 +133,23 @@ TEST(Jwks, BrokenSigningKeysFailCreate) {
 			"JWT_JWKS key 0 (kid ec-1) has alg RS256, which is not for a EC P-256 key");
 	EXPECT_EQ(JwksError(Jwks({PublicJwk(Ec().get(), "ec-1", "ES384")})),
 			"JWT_JWKS key 0 (kid ec-1) has alg ES384, which is not for a EC P-256 key");
+}
+
+TEST(Jwks, EcCoordinatesWithoutLeadingZerosAreAccepted) {
+	// Some JWK writers drop a coordinate's leading zero bytes; find a key whose x starts with one.
+	Pkey key;
+	boost::json::object jwk;
+	for (int i = 0; i < 10000 && !key; ++i) {
+		auto candidate = GenerateEc("P-256");
+		jwk = PublicJwk(candidate.get(), "z");
+		if ((*Base64UrlDecode(jwk["x"].as_string()))[0] == '\0') key = candidate;
+	}
+	ASSERT_TRUE(key);
+	jwk["x"] = Base64UrlEncode(Base64UrlDecode(jwk["x"].as_string())->substr(1));  // 31 bytes
+	std::string error;
+	auto keys = ParseJwks(Jwks({jwk}), error);
+	ASSERT_TRUE(keys) << error;
+	EXPECT_EQ((*keys)[0].pem, PublicPem(key.get()));
 }
 
 TEST(Jwks, SmallRsaKeysAreRefused) {
