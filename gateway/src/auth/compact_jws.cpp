@@ -9,12 +9,31 @@ namespace {
 
 constexpr const char* kMalformed = "Malformed token";
 
+// libjwt reads the header and payload again with jansson, which refuses a NUL character in a string and
+// integers beyond int64; Postgres's jsonb refuses the NUL too (request.jwt.claims). Such a token would fail
+// for HS/RS/ES as a bad signature and pass for EdDSA, so it is refused up front for every algorithm.
+bool JanssonReads(const boost::json::value& value) {
+	switch (value.kind()) {
+		case boost::json::kind::uint64: return false;  // Boost.JSON uses uint64 only above INT64_MAX
+		case boost::json::kind::string: return value.get_string().find('\0') == boost::json::string::npos;
+		case boost::json::kind::array:
+			for (const auto& item : value.get_array())
+				if (!JanssonReads(item)) return false;
+			return true;
+		case boost::json::kind::object:
+			for (const auto& [key, item] : value.get_object())
+				if (key.find('\0') != boost::json::string_view::npos || !JanssonReads(item)) return false;
+			return true;
+		default: return true;
+	}
+}
+
 bool DecodeObject(std::string_view part, std::string& json, boost::json::object& object) {
 	auto decoded = Base64UrlDecode(part);
 	if (!decoded) return false;
 	boost::system::error_code ec;
 	auto value = boost::json::parse(*decoded, ec);
-	if (ec || !value.is_object()) return false;
+	if (ec || !value.is_object() || !JanssonReads(value)) return false;
 	json = std::move(*decoded);
 	object = std::move(value.get_object());
 	return true;

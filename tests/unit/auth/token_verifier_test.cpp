@@ -397,6 +397,29 @@ TEST(TokenVerifier, GarbageIsMalformed) {
 		EXPECT_EQ(ErrorOf(*verifier, token), "Malformed token") << token;
 }
 
+TEST(TokenVerifier, PayloadsLibjwtCannotReadAreMalformedForEveryAlgorithm) {
+	// A NUL character or an integer over INT64_MAX: refused alike for HS (libjwt) and EdDSA (OpenSSL).
+	auto verifier = FullJwks({.jwt_secret = kSecret});
+	for (const boost::json::value& odd : {boost::json::value(std::string("a\0b", 3)), boost::json::value(UINT64_MAX),
+				 boost::json::value(boost::json::object{{std::string("k\0", 2), 1}})}) {
+		auto claims = Claims();
+		claims["odd"] = odd;
+		EXPECT_EQ(ErrorOf(*verifier, SignEdDsa(K().ed.get(), claims, "ed-1")), "Malformed token");
+		const auto header = Base64UrlEncode(R"({"alg":"HS256"})");
+		const auto input = header + "." + Base64UrlEncode(boost::json::serialize(claims));
+		unsigned char mac[32];
+		unsigned int mac_size = 0;
+		HMAC(EVP_sha256(), kSecret.data(), static_cast<int>(kSecret.size()),
+				reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &mac_size);
+		EXPECT_EQ(ErrorOf(*verifier, input + "." + Base64UrlEncode(std::string(reinterpret_cast<char*>(mac), mac_size))),
+				"Malformed token");
+	}
+	auto claims = Claims();
+	claims["big"] = INT64_MAX;
+	EXPECT_EQ(ErrorOf(*verifier, SignEdDsa(K().ed.get(), claims, "ed-1")), "verified");
+	EXPECT_EQ(ErrorOf(*verifier, SignWithLibjwt("HS256", kSecret, claims)), "verified");
+}
+
 TEST(TokenVerifier, HeaderExtensionsAndOtherTypesAreRefused) {
 	auto verifier = SecretOnly();
 	const auto payload = boost::json::serialize(Claims());
