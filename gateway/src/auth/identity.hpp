@@ -16,7 +16,7 @@ struct Identity {
 	std::string claims_json;  // the token's payload as JSON, for SQL as current_setting('request.jwt.claims')
 	boost::json::object claims;
 	std::string sub;  // the `sub` claim or empty (for log lines)
-	// `exp`: after this the identity is void. Verified tokens always have one.
+	// `exp` + JWT_LEEWAY_SECONDS: from this instant on the token no longer verifies. Verified tokens always have one.
 	std::chrono::system_clock::time_point expires_at;
 };
 

@@ -44,7 +44,10 @@ public:
 			identity->role = std::string(role->get_string());
 		if (const auto* sub = jws.payload.if_contains("sub"); sub && sub->is_string())
 			identity->sub = std::string(sub->get_string());
-		identity->expires_at = NumericDateToTimePoint(*NumericDate(jws.payload.at("exp")));  // checked present
+		// The instant Verify would start refusing it (exp + leeway), so a channel is never closed by a token the
+		// gateway would still accept at a join.
+		identity->expires_at =
+			NumericDateToTimePoint(*NumericDate(jws.payload.at("exp"))) + rules_.leeway;  // exp checked present
 		identity->claims_json = std::move(jws.payload_json);
 		identity->claims = std::move(jws.payload);
 		return VerifyResult{std::move(identity), {}};

@@ -85,7 +85,8 @@ TEST(TokenVerifier, Hs256VerifiesAndCarriesTheClaims) {
 	ASSERT_TRUE(result) << result.error;
 	EXPECT_EQ(result.identity->role, "authenticated");
 	EXPECT_EQ(result.identity->sub, "user-1");
-	EXPECT_EQ(result.identity->expires_at, Clock::time_point(std::chrono::seconds(kNow + 3600)));
+	// exp + the leeway (5 s): the instant the token stops verifying.
+	EXPECT_EQ(result.identity->expires_at, Clock::time_point(std::chrono::seconds(kNow + 3600 + 5)));
 	EXPECT_EQ(result.identity->claims, Claims());
 	// The payload exactly as the token carries it.
 	EXPECT_EQ(result.identity->claims_json, *Base64UrlDecode(Part(token, 1)));
