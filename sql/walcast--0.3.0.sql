@@ -367,7 +367,8 @@ COMMENT ON FUNCTION walcast.insert_access_probes(text) IS
 --   read_broadcast / read_presence:   do the SELECT policies on walcast.messages show a probe row of the topic
 --                                     (extension broadcast / presence)?
 --   write_broadcast / write_presence: do the INSERT policies let the role insert such a row?
---   each (table_schemas[i], table_names[i]): may the role SELECT the table or any of its columns?
+--   each (table_schemas[i], table_names[i]): may the role SELECT the table or any of its columns (and use its
+--                                     schema)?
 -- One row per asked check, checks first then tables, in the order asked; detail says why a check was denied when
 -- that was an error (a policy that raised, a missing privilege), so one broken policy denies only its own check.
 --
@@ -396,6 +397,7 @@ DECLARE
 	v_probe_presence bigint;
 	v_extension text;
 	v_relid oid;
+	v_nspid oid;
 	v_ok boolean;
 	v_why text;
 	v_done boolean := false;
@@ -477,12 +479,17 @@ BEGIN
 			v_detail := v_detail || v_why;
 		END LOOP;
 
+		-- A table is readable with SELECT on it or on any of its columns, and USAGE on its schema (without which
+		-- no query of the role could name it).
 		FOR i IN 1 .. cardinality(v_tables) LOOP
-			SELECT c.oid INTO v_relid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			SELECT c.oid, c.relnamespace INTO v_relid, v_nspid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 			WHERE n.nspname = v_schemas[i] AND c.relname = v_tables[i];
 			IF v_relid IS NULL THEN
 				v_allowed := v_allowed || false;
 				v_detail := v_detail || format('relation %s does not exist', format('%I.%I', v_schemas[i], v_tables[i]));
+			ELSIF NOT has_schema_privilege(v_nspid, 'USAGE') THEN
+				v_allowed := v_allowed || false;
+				v_detail := v_detail || format('no USAGE on schema %I', v_schemas[i]);
 			ELSE
 				v_allowed := v_allowed || has_any_column_privilege(v_relid, 'SELECT');
 				v_detail := v_detail || NULL::text;

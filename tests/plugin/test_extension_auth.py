@@ -273,14 +273,19 @@ def test_table_select_privilege_table_column_and_none(ext, roles):
     ext.execute(f"GRANT SELECT (id) ON public.cols TO {roles.authenticated}")
     ext.execute(f'GRANT USAGE ON SCHEMA "Odd ""Schema""" TO {roles.authenticated}')
     ext.execute(f'GRANT SELECT ON "Odd ""Schema"""."My Table" TO {roles.authenticated}')
+    ext.execute("CREATE SCHEMA hidden")  # no USAGE for the role: its granted table cannot be named
+    ext.execute("CREATE TABLE hidden.t (id int)")
+    ext.execute(f"GRANT SELECT ON hidden.t TO {roles.authenticated}")
     tables = [("public", "open"), ("public", "closed"), ("public", "cols"), ("public", "nope"),
-              ('Odd "Schema"', "My Table")]
+              ('Odd "Schema"', "My Table"), ("hidden", "t")]
     with roles.connect() as gw:
         rows = check(gw, "", roles.authenticated, {"sub": "alice"}, [], tables)
     assert [(k, n, ok) for k, n, ok, _ in rows] == [
         ("table", "public.open", True), ("table", "public.closed", False), ("table", "public.cols", True),
-        ("table", "public.nope", False), ("table", '"Odd ""Schema"""."My Table"', True)]
+        ("table", "public.nope", False), ("table", '"Odd ""Schema"""."My Table"', True),
+        ("table", "hidden.t", False)]
     assert rows[3][3] == "relation public.nope does not exist"
+    assert rows[5][3] == "no USAGE on schema hidden"
 
 
 def test_a_role_the_caller_cannot_become_is_an_error_not_a_denial(ext, roles):
