@@ -5,8 +5,12 @@ import uuid
 import psycopg
 import pytest
 
-FUNCTIONS = ["check(text)", "create_slot(text,boolean)", "drop_slot(text)", "peek(text,text,integer)",
-             "get(text,text,integer)", "row_as_jsonb(text)"]
+FUNCTIONS_0_2_0 = ["check(text)", "create_slot(text,boolean)", "drop_slot(text)", "peek(text,text,integer)",
+                   "get(text,text,integer)", "row_as_jsonb(text)"]
+# 0.3.0 adds the private-channel and broadcast helpers (tests/plugin/test_extension_auth.py tests them).
+FUNCTIONS = FUNCTIONS_0_2_0 + ["topic()", "send(jsonb,text,text,boolean)",
+                               "broadcast_changes(text,text,text,text,text,record,record,text)",
+                               "insert_access_probes(text)", "check_access(text,text,text,text[],text[],text[])"]
 
 
 @pytest.fixture
@@ -24,8 +28,9 @@ def checks(conn, publication=None):
 def test_extension_creates_schema_and_functions(ext):
     names = {r[0] for r in ext.execute(
         "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'walcast'")}
-    assert {"check", "create_slot", "drop_slot", "peek", "get", "row_as_jsonb"} <= names
-    assert ext.execute("SELECT extversion FROM pg_extension WHERE extname = 'walcast'").fetchone()[0] == "0.2.0"
+    assert {"check", "create_slot", "drop_slot", "peek", "get", "row_as_jsonb", "topic", "send", "broadcast_changes",
+            "check_access", "insert_access_probes"} <= names
+    assert ext.execute("SELECT extversion FROM pg_extension WHERE extname = 'walcast'").fetchone()[0] == "0.3.0"
 
 
 def test_check_reports_missing_publication_clearly(ext):
@@ -158,10 +163,10 @@ def test_search_path_objects_of_other_roles_are_not_used(cluster, db, ext, role)
     assert ok is True and "replication slots free" in detail
 
 
-def definitions(conn):
+def definitions(conn, functions=FUNCTIONS_0_2_0):
     return {f: (conn.execute("SELECT pg_get_functiondef(%s::regprocedure)", ("walcast." + f,)).fetchone()[0],
                 conn.execute("SELECT obj_description(%s::regprocedure, 'pg_proc')", ("walcast." + f,)).fetchone()[0])
-            for f in FUNCTIONS}
+            for f in functions}
 
 
 def test_update_from_0_1_0_gives_the_0_2_0_definitions(cluster, db, conn):
@@ -169,13 +174,13 @@ def test_update_from_0_1_0_gives_the_0_2_0_definitions(cluster, db, conn):
     conn.execute("CREATE TABLE t (id int PRIMARY KEY)")
     conn.execute("SELECT walcast.create_slot('upd')")
     conn.execute("INSERT INTO t VALUES (1)")
-    conn.execute("ALTER EXTENSION walcast UPDATE")
+    conn.execute("ALTER EXTENSION walcast UPDATE TO '0.2.0'")
     assert conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'walcast'").fetchone()[0] == "0.2.0"
     fresh_db = "fresh_" + uuid.uuid4().hex[:8]
     cluster.create_database(fresh_db)
     try:
         with cluster.connect(fresh_db) as fresh:
-            fresh.execute("CREATE EXTENSION walcast")
+            fresh.execute("CREATE EXTENSION walcast VERSION '0.2.0'")
             assert definitions(conn) == definitions(fresh)
     finally:
         with cluster.connect() as c:
@@ -209,7 +214,8 @@ def test_refuses_a_walcast_schema_another_role_made(cluster, db, conn, role):
 def test_accepts_a_walcast_schema_the_installer_made(conn):
     conn.execute("CREATE SCHEMA walcast")
     conn.execute("CREATE EXTENSION walcast")
-    assert conn.execute("SELECT count(*) FROM pg_proc WHERE pronamespace = 'walcast'::regnamespace").fetchone()[0] == 6
+    assert conn.execute("SELECT count(*) FROM pg_proc WHERE pronamespace = 'walcast'::regnamespace").fetchone()[0] == (
+        len(FUNCTIONS))
 
 
 def test_check_reports_library_and_plugin_allow_list(cluster, db, ext):
