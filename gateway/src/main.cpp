@@ -81,7 +81,7 @@ auth::PgAuthorizerSettings AuthorizerSettingsFrom(const Config& c) {
 	s.dbname = c.db_name;
 	s.user = c.db_user;
 	s.password = c.db_password;
-	s.query_timeout = c.catalog_query_timeout;
+	s.query_timeout = c.auth_query_timeout;
 	s.max_pending = c.auth_max_pending;
 	s.cache_ttl = c.auth_cache_ttl;
 	s.cache_entries = c.auth_cache_entries;

@@ -59,8 +59,9 @@ struct Config {
 	std::string metrics_jwt_secret;
 	std::string secret_key_base;  // accepted for Realtime's deployments; unused (see --help)
 	std::chrono::milliseconds auth_cache_ttl{30000};
-	std::size_t auth_cache_entries = 10000;
-	std::size_t auth_max_pending = 256;
+	std::size_t auth_cache_entries = 4096;
+	std::size_t auth_max_pending = 1024;
+	std::chrono::milliseconds auth_query_timeout{5000};
 	// REST broadcast (POST /api/broadcast)
 	std::size_t max_http_body_bytes = 1u << 20;
 	std::size_t max_broadcast_messages = 100;
