@@ -334,3 +334,107 @@ def test_auth_off_says_so(gateway):
     status, health = gateway.health()
     assert health["auth"] == "off" and "slot" in health["replication"]
     gateway.log.wait_for(r"auth is off")
+
+
+# ---- keys from a JWKS ----
+
+def test_rs256_es256_and_eddsa_tokens_through_a_jwks_file(make_gateway, schema, js_client, tmp_path):
+    from harness import tokens
+    keys = [tokens.rsa_key("rsa-1"), tokens.ec_key("ec-1"), tokens.ed25519_key("ed-1")]
+    path = tmp_path / "jwks.json"
+    path.write_text(json.dumps(tokens.make_jwks(*keys)))
+    gw = make_gateway(JWT_JWKS=str(path)).start()
+    for key in keys:
+        signed = tokens.sign(key, tokens.claims(role="authenticated", sub="alice"))
+        c = js_client(client="v2", url=base(gw), apikey=signed)
+        c.subscribe("a", "room:alice", config={"private": True})
+    # A token signed by a key that is not in the document, under a kid that is, is refused.
+    stranger = tokens.rsa_key("rsa-1")
+    assert upgrade_status(gw.port, tokens.sign(stranger, tokens.claims(role="authenticated")))[0] == 401
+    # An HS256 token "signed" with the RSA key's public PEM as the secret (algorithm confusion) is refused.
+    forged = jwt.encode(tokens.claims(role="authenticated"), keys[0].public_pem(), algorithm="HS256",
+                        headers={"kid": "rsa-1"}) if hasattr(jwt, "encode") else None
+    assert upgrade_status(gw.port, forged)[0] == 401
+
+
+def test_a_jwks_that_cannot_work_stops_the_gateway_at_start(make_gateway, tmp_path):
+    path = tmp_path / "jwks.json"
+    path.write_text("{not json")
+    gw = make_gateway(JWT_JWKS=str(path))
+    with pytest.raises(AssertionError):
+        gw.start()
+    assert gw.proc.wait(10) != 0
+    assert "JWT_JWKS" in gw.log.text()
+
+
+def test_help_says_what_secret_key_base_is_for_and_the_gateway_accepts_it(make_gateway, schema):
+    import subprocess
+    from harness.gateway import GATEWAY_BIN
+    out = subprocess.run([GATEWAY_BIN, "--help"], capture_output=True, text=True, timeout=10).stdout
+    assert "SECRET_KEY_BASE" in out and "does not use it" in out
+    gw = make_gateway(SECRET_KEY_BASE="x" * 64, JWT_SECRET=SECRET).start()
+    assert upgrade_status(gw.port, token())[0] == 101
+
+
+# ---- roles the gateway's database user may (not) become ----
+
+@pytest.fixture
+def gateway_role(schema):
+    """A non-superuser gateway user set up as the Security section of the README says."""
+    schema.execute("CREATE ROLE walcast_gateway LOGIN REPLICATION NOINHERIT")
+    schema.execute("GRANT authenticated, anon TO walcast_gateway")
+    schema.execute("GRANT EXECUTE ON FUNCTION walcast.insert_access_probes(text) TO walcast_gateway")
+    yield "walcast_gateway"
+
+
+def test_a_non_superuser_gateway_checks_policies_and_refuses_roles_it_cannot_become(
+        make_gateway, schema, gateway_role, js_client):
+    gw = make_gateway(JWT_SECRET=SECRET, DB_USER=gateway_role).start()
+    alice = js_client(client="v2", url=base(gw), apikey=token(sub="alice"))
+    alice.subscribe("a", "room:alice", config={"private": True})
+    alice.subscribe("t", "items", bindings=[{"event": "INSERT", "schema": "public", "table": "items"}])
+    schema.execute("INSERT INTO public.items VALUES (1, 'alice', 'x')")
+    alice.changes(1, channel="t")
+    # service_role exists but was not granted to the gateway's user: an error, not a denial, and it says why.
+    svc = js_client(client="v2", url=base(gw), apikey=token(role="service_role", sub="svc"))
+    svc.send(cmd="subscribe", id="s", topic="room:svc", config={"private": True})
+    line = status_of(svc, "s")
+    assert line["status"] == "CHANNEL_ERROR"
+    assert "service_role" in json.dumps(line["error"]), svc.transcript()
+    # A role that does not exist at all: the same.
+    ghost = js_client(client="v2", url=base(gw), apikey=token(role="no_such_role", sub="g"))
+    ghost.send(cmd="subscribe", id="g", topic="items",
+               bindings=[{"event": "INSERT", "schema": "public", "table": "items"}])
+    assert status_of(ghost, "g")["status"] == "SUBSCRIBED"
+    _, system = ghost.wait_for(lambda m: m["kind"] == "system" and m["channel"] == "g", "system message")
+    assert system["payload"]["status"] == "error" and "no_such_role" in system["payload"]["message"]
+
+
+def test_refresh_to_a_role_without_the_table_closes_the_channel(auth_gateway, schema, js_client):
+    c = js_client(client="v2", url=base(auth_gateway), apikey=token())
+    c.subscribe("t", "items", bindings=[{"event": "INSERT", "schema": "public", "table": "items"}])
+    c.send(cmd="set_auth", token=token(role="anon"))
+    _, system = c.wait_for(lambda m: m["kind"] == "system" and m["channel"] == "t"
+                           and m["payload"].get("status") == "error", "revocation")
+    assert "anon may not SELECT public.items" in system["payload"]["message"]
+    c.wait_for(lambda m: m["kind"] == "status" and m["channel"] == "t" and m["status"] == "CLOSED", "CLOSED")
+
+
+def test_broadcast_changes_from_a_trigger_reaches_the_private_channel(auth_gateway, schema, js_client):
+    schema.execute("""CREATE FUNCTION public.items_broadcast() RETURNS trigger LANGUAGE plpgsql AS $$
+                      BEGIN
+                        PERFORM walcast.broadcast_changes('room:' || NEW.owner, TG_OP, TG_OP, TG_TABLE_NAME,
+                                                          TG_TABLE_SCHEMA, NEW, OLD, TG_LEVEL);
+                        RETURN NULL;
+                      END $$""")
+    schema.execute("CREATE TRIGGER items_broadcast AFTER INSERT ON public.items "
+                   "FOR EACH ROW EXECUTE FUNCTION public.items_broadcast()")
+    alice = js_client(client="v2", url=base(auth_gateway), apikey=token(sub="alice"))
+    alice.subscribe("a", "room:alice", config={"private": True})
+    schema.execute("INSERT INTO public.items VALUES (5, 'bob', 'not for alice')")
+    schema.execute("INSERT INTO public.items VALUES (6, 'alice', 'for alice')")
+    _, got = alice.wait_for(lambda m: m["kind"] == "broadcast", "trigger broadcast")
+    body = got["payload"]
+    assert body["event"] == "INSERT" and body["meta"] == {"source": "database"}
+    assert body["payload"]["record"] == {"id": 6, "owner": "alice", "body": "for alice"}
+    assert body["payload"]["operation"] == "INSERT" and body["payload"]["old_record"] is None

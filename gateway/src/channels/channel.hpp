@@ -49,6 +49,8 @@ struct Channel : std::enable_shared_from_this<Channel> {
 	// may SELECT among those the bindings matched at join. Unrestricted with auth off.
 	bool tables_restricted = false;
 	std::vector<std::string> allowed_tables;
+	// The tables asked about at join (schema, table), asked again when a refreshed token names another role.
+	std::vector<std::pair<std::string, std::string>> checked_tables;
 
 	bool May(unsigned right) const { return (rights & right) == right; }
 

@@ -292,7 +292,10 @@ void ClientConnection::HandleJoin(InMessage& msg) {
 		channel->is_private = !channel->legacy && FlexibleBool(config, "private");
 		// The join's access_token is the channel's identity; without one, the socket's apikey is.
 		channel->identity = identity_;
-		if (auto* token = payload.if_contains("access_token"); token && token->is_string() && !token->get_string().empty()) {
+		// realtime-js 2.x sends access_token; the legacy 1.x client user_token.
+		const json::value* token = payload.if_contains("access_token");
+		if (!token || !token->is_string() || token->get_string().empty()) token = payload.if_contains("user_token");
+		if (token && token->is_string() && !token->get_string().empty()) {
 			auto verified = hub_.auth().verifier->Verify(std::string_view(token->get_string()));
 			if (!verified) {
 				GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
@@ -379,8 +382,11 @@ void ClientConnection::HandleAccessToken(const std::shared_ptr<Channel>& channel
 		GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
 		return Revoke(channel->topic, channel.get(), "Invalid token: " + verified.error);
 	}
+	const bool role_changed = !channel->identity || channel->identity->role != verified.identity->role;
 	channel->identity = verified.identity;
 	hub_.WatchExpiry(channel);
+	// Table privileges belong to the role: a token for another role asks them again.
+	if (role_changed) RecheckTables(hub_, channel);
 	if (!channel->is_private) return;
 	// The policies may answer differently for the new claims: ask again (the cache makes a repeat cheap).
 	auth::AccessRequest request;

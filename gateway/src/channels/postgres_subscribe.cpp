@@ -13,6 +13,43 @@ namespace json = boost::json;
 
 namespace {
 
+// Asks the authorizer about the channel's checked_tables under its current identity, then either routes the
+// allowed ones or hands the refusal to `refuse`.
+template <class Refuse>
+void AskTables(Hub& hub, const std::shared_ptr<Channel>& ch, Refuse refuse) {
+	auth::AccessRequest request;
+	request.identity = ch->identity;
+	request.tables = ch->checked_tables;
+	Hub* hub_ptr = &hub;
+	std::weak_ptr<Channel> weak = ch;
+	const auth::Identity* asked_for = ch->identity.get();
+	hub.auth().authorizer->Check(std::move(request), ch, [hub_ptr, weak, asked_for, refuse](auth::AccessResult result) {
+		auto ch = weak.lock();
+		if (!ch || !ch->Open() || !ch->in_hub || ch->identity.get() != asked_for) return;  // gone or refreshed again
+		if (!result.ok) {
+			GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+			return refuse(*ch, "Unable to subscribe to changes: could not check table privileges: " + result.error);
+		}
+		std::vector<std::string> allowed;
+		for (std::size_t i = 0; i < ch->checked_tables.size() && i < result.table_select.size(); ++i)
+			if (result.table_select[i]) allowed.push_back(RouteKey(ch->checked_tables[i].first, ch->checked_tables[i].second));
+		for (auto& b : ch->bindings) {
+			if (b.schema == "*" || b.table == "*") continue;
+			if (std::find(allowed.begin(), allowed.end(), RouteKey(b.schema, b.table)) != allowed.end()) continue;
+			GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+			const std::string problem = "Unauthorized: role " + ch->identity->role + " may not SELECT " + b.schema + "." + b.table;
+			if (ch->log) WALCAST_CLIENT_LOG(*ch->log, info, "channels", ch->topic << ": postgres_changes refused: " << problem);
+			return refuse(*ch, problem);
+		}
+		const bool was_active = ch->bindings_active;
+		ch->tables_restricted = true;
+		ch->allowed_tables = std::move(allowed);
+		if (was_active) return;  // a re-check: the routing stays, narrowed to the new list
+		hub_ptr->ActivateBindings(*ch);
+		SendPostgresStatus(*ch, true, "Subscribed to PostgreSQL");
+	});
+}
+
 // Gathers the catalog answers for one join; the last answer decides.
 struct PendingSubscribe {
 	Hub* hub;
@@ -61,46 +98,28 @@ struct PendingSubscribe {
 	// bindings matched; a binding naming one table the role may not select is refused with a system error.
 	// Wildcard bindings are narrowed to the allowed tables that exist now.
 	void AuthorizeTables(const std::shared_ptr<Channel>& ch) {
-		auth::AccessRequest request;
-		request.identity = ch->identity;
+		std::vector<std::pair<std::string, std::string>> names;
 		for (auto& t : tables) {
 			std::pair<std::string, std::string> name{t.schema, t.table};
-			if (std::find(request.tables.begin(), request.tables.end(), name) == request.tables.end())
-				request.tables.push_back(std::move(name));
+			if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(std::move(name));
 		}
-		auto asked = request.tables;
-		Hub* hub_ptr = hub;
-		std::weak_ptr<Channel> weak = ch;
-		hub->auth().authorizer->Check(std::move(request), ch, [hub_ptr, weak, asked](auth::AccessResult result) {
-			auto ch = weak.lock();
-			if (!ch || !ch->Open() || !ch->in_hub) return;
-			if (!result.ok) {
-				GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
-				SendPostgresStatus(*ch, false, "Unable to subscribe to changes: could not check table privileges: " + result.error);
-				return;
-			}
-			std::vector<std::string> allowed;
-			for (std::size_t i = 0; i < asked.size() && i < result.table_select.size(); ++i)
-				if (result.table_select[i]) allowed.push_back(RouteKey(asked[i].first, asked[i].second));
-			for (auto& b : ch->bindings) {
-				if (b.schema == "*" || b.table == "*") continue;
-				if (std::find(allowed.begin(), allowed.end(), RouteKey(b.schema, b.table)) != allowed.end()) continue;
-				GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
-				const std::string problem = "Unauthorized: role " + ch->identity->role + " may not SELECT " + b.schema +
-				                            "." + b.table;
-				if (ch->log) WALCAST_CLIENT_LOG(*ch->log, info, "channels", ch->topic << ": postgres_changes refused: " << problem);
-				SendPostgresStatus(*ch, false, problem);
-				return;
-			}
-			ch->tables_restricted = true;
-			ch->allowed_tables = std::move(allowed);
-			hub_ptr->ActivateBindings(*ch);
-			SendPostgresStatus(*ch, true, "Subscribed to PostgreSQL");
-		});
+		ch->checked_tables = std::move(names);
+		AskTables(*hub, ch, [](Channel& ch, const std::string& problem) { SendPostgresStatus(ch, false, problem); });
 	}
 };
 
 }  // namespace
+
+void RecheckTables(Hub& hub, const std::shared_ptr<Channel>& channel) {
+	if (!hub.auth_enabled() || !channel->identity || channel->checked_tables.empty()) return;
+	// The join's own check still out (its answer is dropped: it was for the old identity) or refused: ask for the
+	// new role the way the join did.
+	if (!channel->bindings_active)
+		return AskTables(hub, channel, [](Channel& ch, const std::string& problem) { SendPostgresStatus(ch, false, problem); });
+	AskTables(hub, channel, [](Channel& ch, const std::string& problem) {
+		if (ch.owner) ch.owner->Revoke(ch.topic, &ch, problem);
+	});
+}
 
 void SendPostgresStatus(const Channel& channel, bool ok, std::string_view message) {
 	json::object payload{{"extension", "postgres_changes"},
