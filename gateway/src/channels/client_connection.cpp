@@ -1,6 +1,7 @@
 #include "channels/client_connection.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <random>
 
 #include <boost/json/serialize.hpp>
@@ -305,6 +306,12 @@ void ClientConnection::HandleJoin(InMessage& msg) {
 			channel->identity = verified.identity;
 		}
 		if (!channel->identity) return ReplyError(msg, "InvalidJWTToken: no token (apikey or access_token) given");
+		// The apikey was verified at the upgrade and may have expired since; the sweep would close the channel
+		// only later, after it had received (and, if private, been checked) as the expired identity.
+		if (channel->identity->expires_at <= std::chrono::system_clock::now()) {
+			GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+			return ReplyError(msg, "InvalidJWTToken: Token has expired");
+		}
 		if (hub_.auth().private_only && !channel->is_private) {
 			GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
 			return ReplyError(msg, "PrivateOnly: This project only allows private channels (PRIVATE_CHANNELS_ONLY)");
@@ -360,7 +367,11 @@ void ClientConnection::FinishJoin(const std::shared_ptr<Channel>& channel, const
 	Reply(msg, true, std::move(response));
 	if (channel->presence_enabled) channel->Push(nullptr, "presence_state", PresenceStateFor(*channel));
 
-	if (channel->legacy) {
+	if (channel->legacy && hub_.auth_enabled() && !channel->bindings.empty()) {
+		// A legacy topic carries changes too: with auth on its table goes through the catalog and the SELECT
+		// check like a binding's (SubscribePostgres), instead of being routed unchecked.
+		SubscribePostgres(hub_, channel);
+	} else if (channel->legacy) {
 		hub_.ActivateBindings(*channel);
 	} else if (!binding_error.empty()) {
 		GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
@@ -394,10 +405,11 @@ void ClientConnection::HandleAccessToken(const std::shared_ptr<Channel>& channel
 	request.topic = channel->subtopic;
 	request.topic_checks = auth::kReadBroadcast | auth::kReadPresence | auth::kWriteBroadcast | auth::kWritePresence;
 	std::weak_ptr<Channel> weak = channel;
-	const auth::Identity* asked_for = channel->identity.get();
+	// Weak, not a raw pointer: a later refresh's identity may be allocated where this one was.
+	std::weak_ptr<const auth::Identity> asked_for = channel->identity;
 	hub_.auth().authorizer->Check(std::move(request), channel, [this, weak, asked_for](auth::AccessResult result) {
 		auto ch = weak.lock();
-		if (!ch || closed_ || !ch->in_hub || ch->identity.get() != asked_for) return;  // gone, or refreshed again
+		if (!ch || closed_ || !ch->in_hub || ch->identity != asked_for.lock()) return;  // gone, or refreshed again
 		if (!result.ok)
 			return Revoke(ch->topic, ch.get(), "Unauthorized: could not check this channel's policies: " + result.error);
 		if (!(result.topic_allowed & (auth::kReadBroadcast | auth::kReadPresence)))

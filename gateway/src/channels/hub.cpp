@@ -319,7 +319,7 @@ void Hub::Publish(const ExternalBroadcast& message) {
 
 void Hub::WatchExpiry(const std::shared_ptr<Channel>& channel) {
 	if (!channel->identity) return;
-	expiries_.push_back({channel->identity->expires_at, channel, channel->identity.get()});
+	expiries_.push_back({channel->identity->expires_at, channel, channel->identity});
 	std::push_heap(expiries_.begin(), expiries_.end(), std::greater<>());
 }
 
@@ -330,7 +330,7 @@ void Hub::ExpireTokens(std::chrono::system_clock::time_point now) {
 		expiries_.pop_back();
 		auto ch = due.channel.lock();
 		// Gone, or refreshed since (its new identity has an entry of its own).
-		if (!ch || !ch->in_hub || !ch->Open() || ch->identity.get() != due.identity || !ch->owner) continue;
+		if (!ch || !ch->in_hub || !ch->Open() || ch->identity != due.identity.lock() || !ch->owner) continue;
 		ch->owner->Revoke(ch->topic, ch.get(), "Token has expired");
 	}
 }
@@ -346,7 +346,8 @@ void Hub::BroadcastBinary(const Channel& from, const BinaryBroadcast& message) {
 	auto shared = std::make_shared<const std::string>(message.payload);
 	// The metadata reaches realtime-js as the broadcast's `meta`: meta.source is the database's alone.
 	std::string metadata = message.metadata;
-	if (metadata.find("source") != std::string::npos) {
+	// A \u escape can spell the key too ("sourc\u0065"), so such metadata is parsed as well.
+	if (metadata.find("source") != std::string::npos || metadata.find("\\u") != std::string::npos) {
 		boost::system::error_code ec;
 		json::value meta = json::parse(metadata, ec);
 		if (ec || !meta.is_object()) metadata.clear();

@@ -142,7 +142,9 @@ private:
 	struct Expiry {
 		std::chrono::system_clock::time_point at;
 		std::weak_ptr<Channel> channel;
-		const auth::Identity* identity;  // the identity watched; a refreshed channel has another one
+		// The identity watched; a refreshed channel has another one. Weak, not a raw pointer: a freed identity's
+		// address may be reused by the channel's next one, which must not inherit this entry's time.
+		std::weak_ptr<const auth::Identity> identity;
 		bool operator>(const Expiry& o) const { return at > o.at; }
 	};
 	std::vector<Expiry> expiries_;  // min-heap on `at`

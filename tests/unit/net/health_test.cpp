@@ -54,6 +54,35 @@ TEST(Health, ShowsConnectionsAndQueuedBytesAgainstTheirLimits) {
 	EXPECT_EQ(q.at("shed_total").to_number<std::uint64_t>(), 1u);
 }
 
+TEST(Health, SaysWhetherAuthIsOn) {
+	auto s = Connected();
+	EXPECT_EQ(boost::json::parse(RenderHealthJson(s)).at("auth"), "off");
+	s.auth_on = true;
+	EXPECT_EQ(boost::json::parse(RenderHealthJson(s)).at("auth"), "on");
+}
+
+TEST(Health, WithoutDetailsHidesSlotAndLsns) {
+	auto s = Connected();
+	s.auth_on = true;
+	s.show_details = false;
+	const std::string text = RenderHealthJson(s);
+	const auto json = boost::json::parse(text).as_object();
+	EXPECT_EQ(json.at("status"), "ok");
+	EXPECT_EQ(json.at("auth"), "on");
+	const auto& r = json.at("replication").as_object();
+	EXPECT_EQ(r.at("connected"), true);
+	for (const char* hidden : {"slot", "received_lsn", "confirmed_lsn", "lag_bytes"})
+		EXPECT_FALSE(r.contains(hidden)) << hidden;
+	// Nowhere else either.
+	EXPECT_EQ(text.find("walcast"), std::string::npos);
+	EXPECT_EQ(text.find("16/B3"), std::string::npos);
+	EXPECT_EQ(HealthStatusCode(s), 200u);
+	// The status code still follows replication.
+	s.replication_connected = false;
+	EXPECT_EQ(HealthStatusCode(s), 503u);
+	EXPECT_EQ(boost::json::parse(RenderHealthJson(s)).at("status"), "degraded");
+}
+
 TEST(Health, DegradedWhenReplicationIsDown) {
 	HealthSnapshot s;
 	s.slot = "s1";

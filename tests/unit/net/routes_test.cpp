@@ -82,6 +82,70 @@ TEST(RouteRequest, HealthMetricsAndNotFound) {
 	EXPECT_EQ(RouteRequest("GET", false, "/").status, 404u);
 }
 
+TEST(RouteRequest, WebSocketRoutesCaptureTheApikey) {
+	const Route r = RouteRequest("GET", true, "/socket/websocket?apikey=eyJ.a%2Bb.c&vsn=2.0.0");
+	ASSERT_EQ(r.kind, RouteKind::WebSocket);
+	EXPECT_EQ(r.apikey, std::optional<std::string>("eyJ.a+b.c"));
+	EXPECT_EQ(RouteRequest("GET", true, "/realtime/v1/websocket?vsn=1.0.0&apikey=k").apikey,
+	          std::optional<std::string>("k"));
+	EXPECT_EQ(RouteRequest("GET", true, "/socket/websocket?apikey=").apikey, std::optional<std::string>(""));
+	EXPECT_FALSE(RouteRequest("GET", true, "/socket/websocket?vsn=2.0.0").apikey);
+}
+
+TEST(RouteRequest, PostBroadcastOnBothBases) {
+	for (const char* target : {"/api/broadcast", "/api/broadcast/", "/realtime/v1/api/broadcast",
+	                           "/realtime/v1/api/broadcast?x=1"}) {
+		const Route r = RouteRequest("POST", false, target);
+		EXPECT_EQ(r.kind, RouteKind::Broadcast) << target;
+		EXPECT_TRUE(r.topic.empty()) << target;  // the batch form
+		EXPECT_TRUE(r.event.empty()) << target;
+		EXPECT_FALSE(r.is_private) << target;
+	}
+}
+
+TEST(RouteRequest, BroadcastWithOtherMethodsIs405) {
+	for (const char* method : {"GET", "HEAD", "PUT", "DELETE"}) {
+		for (const char* target : {"/api/broadcast", "/realtime/v1/api/broadcast", "/api/broadcast/room1/events/e"}) {
+			const Route r = RouteRequest(method, false, target);
+			EXPECT_EQ(r.kind, RouteKind::Error) << method << " " << target;
+			EXPECT_EQ(r.status, 405u) << method << " " << target;
+		}
+	}
+}
+
+TEST(RouteRequest, BroadcastToOneTopicFromThePath) {
+	Route r = RouteRequest("POST", false, "/api/broadcast/room1/events/e?private=true");
+	ASSERT_EQ(r.kind, RouteKind::Broadcast);
+	EXPECT_EQ(r.topic, "room1");
+	EXPECT_EQ(r.event, "e");
+	EXPECT_TRUE(r.is_private);
+
+	r = RouteRequest("POST", false, "/realtime/v1/api/broadcast/room%3Aa%20b/events/new%20msg");
+	ASSERT_EQ(r.kind, RouteKind::Broadcast);
+	EXPECT_EQ(r.topic, "room:a b");  // percent-decoded
+	EXPECT_EQ(r.event, "new msg");
+	EXPECT_FALSE(r.is_private);
+
+	// Only "true" makes it private.
+	for (const char* flag : {"?private=false", "?private=1", "?private=TRUE", "?private", ""})
+		EXPECT_FALSE(RouteRequest("POST", false, std::string("/api/broadcast/r/events/e") + flag).is_private) << flag;
+}
+
+TEST(RouteRequest, BroadcastLookalikesAndBadPathsAre404) {
+	for (const char* target : {"/api/broadcastX", "/api/broadcasts/r/events/e", "/realtime/v1/api/broadcastX",
+	                           "/api/broadcast/a/b/events/e",  // a topic may not contain '/'
+	                           "/api/broadcast/a%2Fb/events/e",  // not even percent-encoded
+	                           "/api/broadcast/room1", "/api/broadcast/room1/events", "/api/broadcast/room1/events/",
+	                           "/api/broadcast/events/e", "/api/broadcast//events/e", "/api/broadcast/room1/event/e",
+	                           "/api/broadcast/room1/x/e"}) {
+		const Route r = RouteRequest("POST", false, target);
+		EXPECT_EQ(r.kind, RouteKind::Error) << target;
+		EXPECT_EQ(r.status, 404u) << target;
+	}
+	// A WebSocket upgrade to the broadcast path is no broadcast.
+	EXPECT_EQ(RouteRequest("GET", true, "/api/broadcast").status, 404u);
+}
+
 TEST(OffersSubprotocol, FindsATokenInTheList) {
 	EXPECT_TRUE(OffersSubprotocol("phoenix", "phoenix"));
 	EXPECT_TRUE(OffersSubprotocol("base64url.bearer.phx.abc, phoenix", "phoenix"));
