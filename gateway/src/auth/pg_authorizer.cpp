@@ -16,8 +16,12 @@ PgConnectionSettings ConnectionSettings(const PgAuthorizerSettings& s) {
 	return {s.host, s.port, s.dbname, s.user, s.password, std::move(extra), s.query_timeout};
 }
 
-bool MissingExtension(const std::string& error) {
-	return error.find("walcast.check_access") != std::string::npos && error.find("does not exist") != std::string::npos;
+// Judged on the server's primary message only: the CONTEXT of any error raised inside the function also names
+// walcast.check_access (e.g. `role "x" does not exist`, which is the role's fault, not a missing extension).
+bool MissingExtension(const std::string& primary) {
+	if (primary.find("does not exist") == std::string::npos) return false;
+	return primary.find("function walcast.check_access") != std::string::npos ||
+	       primary.find("schema \"walcast\"") != std::string::npos;
 }
 
 }  // namespace
@@ -185,7 +189,7 @@ AccessResult PgAuthorizer::Ask(PgConnection& conn, const AccessKey& key) {
 				// The role cannot be SET, a statement timeout, the extension missing...: the gateway's operator
 				// needs the whole line (with the server's HINT); the client gets the message.
 				LogRejected(outcome.error);
-				if (MissingExtension(outcome.error))
+				if (MissingExtension(ServerMessage(outcome.error)))
 					return Failure("walcast.check_access() does not exist in the database: install the walcast "
 					               "extension 0.3.0 (CREATE EXTENSION walcast, or ALTER EXTENSION walcast UPDATE)");
 				return Failure(ServerMessage(outcome.error));

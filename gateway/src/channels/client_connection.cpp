@@ -339,7 +339,9 @@ void ClientConnection::AuthorizeJoin(const std::shared_ptr<Channel>& channel, In
 		std::move(request), channel,
 		[this, weak, msg = std::move(msg), response = std::move(response), binding_error](auth::AccessResult result) mutable {
 			auto ch = weak.lock();
-			if (!ch || closed_) return;
+			// Open() first: OnClosed (which runs before the connection goes) resets every channel's transport, so an
+			// open channel means `this` is still alive.
+			if (!ch || !ch->Open() || closed_) return;
 			auto it = channels_.find(ch->topic);
 			if (it == channels_.end() || it->second != ch) return;  // left or joined again meanwhile
 			std::string refusal;
@@ -409,7 +411,7 @@ void ClientConnection::HandleAccessToken(const std::shared_ptr<Channel>& channel
 	std::weak_ptr<const auth::Identity> asked_for = channel->identity;
 	hub_.auth().authorizer->Check(std::move(request), channel, [this, weak, asked_for](auth::AccessResult result) {
 		auto ch = weak.lock();
-		if (!ch || closed_ || !ch->in_hub || ch->identity != asked_for.lock()) return;  // gone, or refreshed again
+		if (!ch || !ch->Open() || closed_ || !ch->in_hub || ch->identity != asked_for.lock()) return;  // gone, or refreshed again
 		if (!result.ok)
 			return Revoke(ch->topic, ch.get(), "Unauthorized: could not check this channel's policies: " + result.error);
 		if (!(result.topic_allowed & (auth::kReadBroadcast | auth::kReadPresence)))

@@ -22,10 +22,10 @@ void AskTables(Hub& hub, const std::shared_ptr<Channel>& ch, Refuse refuse) {
 	request.tables = ch->checked_tables;
 	Hub* hub_ptr = &hub;
 	std::weak_ptr<Channel> weak = ch;
-	const auth::Identity* asked_for = ch->identity.get();
+	std::weak_ptr<const auth::Identity> asked_for = ch->identity;  // by weak_ptr: a freed identity's address is reused
 	hub.auth().authorizer->Check(std::move(request), ch, [hub_ptr, weak, asked_for, refuse](auth::AccessResult result) {
 		auto ch = weak.lock();
-		if (!ch || !ch->Open() || !ch->in_hub || ch->identity.get() != asked_for) return;  // gone or refreshed again
+		if (!ch || !ch->Open() || !ch->in_hub || ch->identity != asked_for.lock()) return;  // gone or refreshed again
 		if (!result.ok) {
 			GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
 			return refuse(*ch, "Unable to subscribe to changes: could not check table privileges: " + result.error);
