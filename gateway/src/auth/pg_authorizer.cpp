@@ -1,5 +1,7 @@
 #include "auth/pg_authorizer.hpp"
 
+#include "core/metrics.hpp"
+
 #include "auth/pg_authorizer_query.hpp"
 #include "core/log.hpp"
 #include "core/pg_connection.hpp"
@@ -49,6 +51,7 @@ PgAuthorizer::~PgAuthorizer() {
 
 AccessResult PgAuthorizer::Failure(std::string error) {
 	counters_.errors.fetch_add(1, std::memory_order_relaxed);
+	GlobalMetrics().auth_errors.fetch_add(1, std::memory_order_relaxed);
 	AccessResult r;
 	r.ok = false;
 	r.error = std::move(error);
@@ -66,6 +69,7 @@ void PgAuthorizer::Check(AccessRequest request, std::weak_ptr<const void> intere
 		std::lock_guard lock(mutex_);
 		if (auto hit = cache_.Find(key, Clock::now())) {
 			counters_.cached.fetch_add(1, std::memory_order_relaxed);
+			GlobalMetrics().auth_cached.fetch_add(1, std::memory_order_relaxed);
 			immediate = std::move(*hit);
 		} else if (unreachable_) {
 			immediate = Failure(*unreachable_);
@@ -82,6 +86,7 @@ void PgAuthorizer::Check(AccessRequest request, std::weak_ptr<const void> intere
 			}
 			done = std::move(waiter.done);  // not taken: answered below
 			counters_.refused.fetch_add(1, std::memory_order_relaxed);
+			GlobalMetrics().auth_refused.fetch_add(1, std::memory_order_relaxed);
 			if (!overload_reported_) {
 				overload_reported_ = true;
 				WALCAST_LOG(warn, "auth", settings_.max_pending
@@ -138,6 +143,7 @@ void PgAuthorizer::Serve(PgConnection& conn, AccessBacklog::Batch batch) {
 		std::lock_guard lock(mutex_);
 		if (auto hit = cache_.Find(batch.key, Clock::now())) {
 			counters_.cached.fetch_add(batch.waiters.size(), std::memory_order_relaxed);
+			GlobalMetrics().auth_cached.fetch_add(batch.waiters.size(), std::memory_order_relaxed);
 			known = std::move(*hit);
 		} else if (unreachable_) {
 			known = Failure(*unreachable_);
@@ -174,6 +180,7 @@ AccessResult PgAuthorizer::Ask(PgConnection& conn, const AccessKey& key) {
 	// not the reconnect.
 	for (int attempt = 0;; ++attempt) {
 		counters_.queries.fetch_add(1, std::memory_order_relaxed);
+		GlobalMetrics().auth_queries.fetch_add(1, std::memory_order_relaxed);
 		auto outcome = conn.Query(kCheckAccessSql, query->params, deadline);
 		switch (outcome.status) {
 			case Status::ok: {
@@ -181,6 +188,7 @@ AccessResult PgAuthorizer::Ask(PgConnection& conn, const AccessKey& key) {
 				auto result = DecodeAccessAnswer(outcome.result.get(), *query);
 				if (!result.ok) {
 					counters_.errors.fetch_add(1, std::memory_order_relaxed);
+					GlobalMetrics().auth_errors.fetch_add(1, std::memory_order_relaxed);
 					LogRejected(result.error);
 				}
 				return result;
@@ -201,6 +209,7 @@ AccessResult PgAuthorizer::Ask(PgConnection& conn, const AccessKey& key) {
 				return Failure(outcome.error);
 			case Status::timed_out:
 				counters_.timeouts.fetch_add(1, std::memory_order_relaxed);
+				GlobalMetrics().auth_timeouts.fetch_add(1, std::memory_order_relaxed);
 				MarkUnreachable(TimeoutText());
 				return Failure(TimeoutText());
 			case Status::connect_failed:
@@ -214,6 +223,7 @@ void PgAuthorizer::Probe(PgConnection& conn) {
 	auto outcome = conn.Connect(Clock::now() + settings_.query_timeout);
 	if (outcome.status == PgConnection::Status::ok) return MarkReachable();
 	if (outcome.status == PgConnection::Status::timed_out) counters_.timeouts.fetch_add(1, std::memory_order_relaxed);
+		GlobalMetrics().auth_timeouts.fetch_add(1, std::memory_order_relaxed);
 	WALCAST_LOG(debug, "auth", "still cannot reach the database: " << outcome.error);
 	std::lock_guard lock(mutex_);
 	next_probe_ = Clock::now() + settings_.unreachable_retry;

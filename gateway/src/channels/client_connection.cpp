@@ -300,6 +300,7 @@ void ClientConnection::HandleJoin(InMessage& msg) {
 			auto verified = hub_.auth().verifier->Verify(std::string_view(token->get_string()));
 			if (!verified) {
 				GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+				GlobalMetrics().tokens_rejected.fetch_add(1, std::memory_order_relaxed);
 				WALCAST_CLIENT_LOG(*log_, info, "channels", msg.topic << ": join refused: " << verified.error);
 				return ReplyError(msg, "InvalidJWTToken: " + verified.error);
 			}
@@ -393,6 +394,7 @@ void ClientConnection::HandleAccessToken(const std::shared_ptr<Channel>& channel
 	auto verified = hub_.auth().verifier->Verify(std::string_view(token->get_string()));
 	if (!verified) {
 		GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+		GlobalMetrics().tokens_rejected.fetch_add(1, std::memory_order_relaxed);
 		return Revoke(channel->topic, channel.get(), "Invalid token: " + verified.error);
 	}
 	const bool role_changed = !channel->identity || channel->identity->role != verified.identity->role;

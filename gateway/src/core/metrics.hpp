@@ -25,6 +25,13 @@ struct Metrics {
 	Counter channels{0};            // gauge: joined channels
 	Counter client_errors{0};       // malformed frames, bad joins, bad filters
 
+	// authorization (auth::PgAuthorizer, and token checks anywhere)
+	Counter auth_queries{0};    // walcast.check_access statements sent
+	Counter auth_cached{0};     // checks answered from the cache
+	Counter auth_refused{0};    // checks refused because AUTH_MAX_PENDING were waiting
+	Counter auth_timeouts{0};   // connects or checks that passed AUTH_QUERY_TIMEOUT_MS
+	Counter auth_errors{0};     // checks that could not be decided (role not allowed, unreachable, ...)
+	Counter tokens_rejected{0};  // tokens that did not verify (upgrade, join, access_token, REST)
 	// catalog (channels::PgCatalog)
 	Counter catalog_queries{0};          // queries attempted (a retry after a broken connection counts again)
 	Counter catalog_lookups_dropped{0};  // lookups not asked because every client wanting them had left

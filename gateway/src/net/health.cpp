@@ -22,6 +22,12 @@ HealthSnapshot TakeSnapshot(const Metrics& m, std::string slot) {
 	s.messages_sent = m.messages_sent.load(relaxed);
 	s.bytes_sent = m.bytes_sent.load(relaxed);
 	s.slow_client_closes = m.slow_client_closes.load(relaxed);
+	s.auth_queries = m.auth_queries.load(relaxed);
+	s.auth_cached = m.auth_cached.load(relaxed);
+	s.auth_refused = m.auth_refused.load(relaxed);
+	s.auth_timeouts = m.auth_timeouts.load(relaxed);
+	s.auth_errors = m.auth_errors.load(relaxed);
+	s.tokens_rejected = m.tokens_rejected.load(relaxed);
 	s.catalog_queries = m.catalog_queries.load(relaxed);
 	s.catalog_lookups_dropped = m.catalog_lookups_dropped.load(relaxed);
 	s.catalog_lookups_refused = m.catalog_lookups_refused.load(relaxed);
@@ -115,6 +121,18 @@ std::string RenderMetricsText(const HealthSnapshot& s) {
 	     "Clients closed as slow to bring walcast_queued_bytes back under MAX_QUEUED_BYTES.", s.queue_limit_closes);
 	Emit(out, "walcast_client_errors_total", "counter", "Malformed frames, refused joins and bad filters.",
 	     s.client_errors);
+	Emit(out, "walcast_tokens_rejected_total", "counter",
+	     "Tokens that did not verify (WebSocket upgrade, join, access_token, REST broadcast).", s.tokens_rejected);
+	Emit(out, "walcast_auth_queries_total", "counter", "walcast.check_access statements sent for policy and privilege checks.",
+	     s.auth_queries);
+	Emit(out, "walcast_auth_checks_cached_total", "counter", "Authorization checks answered from the cache (AUTH_CACHE_TTL_MS).",
+	     s.auth_cached);
+	Emit(out, "walcast_auth_checks_refused_total", "counter",
+	     "Authorization checks refused because AUTH_MAX_PENDING were waiting.", s.auth_refused);
+	Emit(out, "walcast_auth_timeouts_total", "counter",
+	     "Authorization connects or checks that passed AUTH_QUERY_TIMEOUT_MS.", s.auth_timeouts);
+	Emit(out, "walcast_auth_errors_total", "counter",
+	     "Authorization checks that could not be decided (role not allowed, extension missing, unreachable).", s.auth_errors);
 	Emit(out, "walcast_catalog_queries_total", "counter", "Catalog queries attempted for joins (a retry after a broken connection counts again).",
 	     s.catalog_queries);
 	Emit(out, "walcast_catalog_lookups_dropped_total", "counter",

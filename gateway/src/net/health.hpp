@@ -25,6 +25,12 @@ struct HealthSnapshot {
 	std::uint64_t messages_sent = 0;
 	std::uint64_t bytes_sent = 0;
 	std::uint64_t slow_client_closes = 0;
+	std::uint64_t auth_queries = 0;
+	std::uint64_t auth_cached = 0;
+	std::uint64_t auth_refused = 0;
+	std::uint64_t auth_timeouts = 0;
+	std::uint64_t auth_errors = 0;
+	std::uint64_t tokens_rejected = 0;
 	std::uint64_t catalog_queries = 0;
 	std::uint64_t catalog_lookups_dropped = 0;
 	std::uint64_t catalog_lookups_refused = 0;

@@ -135,6 +135,7 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t) {
 				}
 				if (!identity) {
 					GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
+					GlobalMetrics().tokens_rejected.fetch_add(1, std::memory_order_relaxed);
 					WALCAST_LOG(debug, "net", "WebSocket upgrade refused with 401: " << why);
 					auto res = MakeResponse(401, kJson, ErrorBody(why));
 					res.keep_alive(false);
@@ -216,7 +217,10 @@ void HttpSession::HandleBroadcast(const Route& route) {
 		if (token.empty())
 			return Respond(MakeResponse(401, kJson, ErrorBody("a token is required: Authorization: Bearer <jwt> or an apikey header")));
 		auto verified = verifier->Verify(token);
-		if (!verified) return Respond(MakeResponse(401, kJson, ErrorBody("InvalidJWTToken: " + verified.error)));
+		if (!verified) {
+			GlobalMetrics().tokens_rejected.fetch_add(1, std::memory_order_relaxed);
+			return Respond(MakeResponse(401, kJson, ErrorBody("InvalidJWTToken: " + verified.error)));
+		}
 		identity = verified.identity;
 	}
 	const auto& request = parser_->get();

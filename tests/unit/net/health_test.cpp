@@ -160,7 +160,7 @@ TEST(Metrics, PrometheusTextHasHelpTypeAndValues) {
 			++samples;
 		pos = end + 1;
 	}
-	EXPECT_EQ(samples, 19u);
+	EXPECT_EQ(samples, 25u);
 	EXPECT_EQ(helps, samples);
 	EXPECT_EQ(types, samples);
 }
