@@ -149,6 +149,9 @@ def run(ctx):
     apikey = token("anon")
     joins = {peer: [] for peer in (OFF, PUBLIC, PRIVATE)}
     casts = {peer: [] for peer in (OFF, PUBLIC, PRIVATE)}
+    with open("/proc/loadavg") as f:
+        ctx.note(f"Load average when this benchmark started: {' '.join(f.read().split()[:3])} (2 cores; the "
+                 f"gateways, Postgres and the load generator share them).")
 
     with ctx.cluster() as pg:
         db = "auth_bench"
