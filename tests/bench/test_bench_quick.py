@@ -65,3 +65,25 @@ def test_decode_covers_every_plugin_workload_and_measure(quick_run):
     for f in figures:
         if f["measure"] != "backend CPU":  # a tiny drain may take less than one clock tick of CPU
             assert f["median"] > 0, f
+
+
+def test_auth_measures_every_configuration(quick_run):
+    """The auth benchmark compares the same three configurations on every measure, and every join and broadcast
+    it timed was answered or delivered (the benchmark itself fails otherwise)."""
+    data, markdown = quick_run
+    if "auth" in data["missing"]:
+        pytest.skip("tests/bench/auth not present")
+    figures = [f for f in data["figures"] if f["bench"] == "auth"]
+    peers = {"auth off", "walcast auth on, public", "walcast auth on, private"}
+    by_measure = {}
+    for f in figures:
+        by_measure.setdefault((f["scenario"], f["measure"]), set()).add(f["peer"])
+    assert by_measure and all(p == peers for p in by_measure.values()), by_measure
+    measures = {m for _, m in by_measure}
+    assert measures == {"upgrades/s", "joins/s", "gateway CPU per join", "load generator CPU", "deliveries/s",
+                        "gateway CPU per delivery"}
+    assert len([k for k in by_measure if k[1] == "joins/s"]) == 2  # first joins (cache cold) and rejoins
+    for f in figures:
+        if f["measure"] in ("upgrades/s", "joins/s", "deliveries/s"):
+            assert f["median"] > 0, f
+    assert "on / off" in markdown

@@ -9,4 +9,5 @@ BENCHMARKS = [
     ("decode", "decode.bench"),
     ("e2e", "e2e.bench"),
     ("capacity", "capacity.bench"),
+    ("auth", "auth.bench"),
 ]

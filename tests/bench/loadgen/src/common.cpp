@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -26,6 +27,13 @@ ClientConfig ClientConfigFrom(const Options& options) {
 	c.distinct_topics = options.Str("topics", "shared") == "distinct";
 	c.heartbeat_ms = int(options.Int("heartbeat-ms", 25'000));
 	c.not_before_ns = MonotonicNs();
+	c.join_payload = options.Str("join-payload", "");
+	if (const auto path = options.Str("tokens-file", ""); !path.empty()) {
+		std::ifstream in(path);
+		if (!in) throw std::invalid_argument("--tokens-file: cannot read '" + path + "'");
+		for (std::string line; std::getline(in, line);)
+			if (!line.empty()) c.access_tokens.push_back(line);
+	}
 	return c;
 }
 

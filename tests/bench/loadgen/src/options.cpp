@@ -5,7 +5,7 @@
 namespace loadgen {
 
 Options::Options(int argc, char** argv) {
-	if (argc < 2) throw std::invalid_argument("missing mode (e2e, idle or commits)");
+	if (argc < 2) throw std::invalid_argument("missing mode (e2e, idle, commits, joins or broadcast)");
 	mode_ = argv[1];
 	for (int i = 2; i < argc; i += 2) {
 		const std::string name = argv[i];

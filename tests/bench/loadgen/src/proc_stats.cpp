@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -16,6 +17,17 @@ std::optional<double> StatusMb(int pid, const std::string& key) {
 		if (line.rfind(key + ":", 0) == 0) return std::stod(line.substr(key.size() + 1)) / 1024.0;
 	}
 	return std::nullopt;
+}
+
+double RunSeconds(int pid) {
+	std::error_code ec;
+	double total_ns = 0;
+	for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+		std::ifstream in(task.path() / "schedstat");
+		double on_cpu_ns = 0;
+		if (in >> on_cpu_ns) total_ns += on_cpu_ns;
+	}
+	return total_ns / 1e9;
 }
 
 }  // namespace
@@ -37,6 +49,7 @@ std::optional<ProcSample> SampleProcess(int pid) {
 	s.cpu_seconds = double(utime + stime) / double(sysconf(_SC_CLK_TCK));
 	s.rss_mb = StatusMb(pid, "VmRSS").value_or(0);
 	s.peak_rss_mb = StatusMb(pid, "VmHWM").value_or(0);
+	s.run_seconds = RunSeconds(pid);
 	return s;
 }
 
@@ -63,6 +76,7 @@ boost::json::object WindowJson(const std::vector<WatchedProcess>& watched,
 		const double cpu = end->cpu_seconds - w.start->cpu_seconds;
 		out[w.name] = {{"cpu_seconds", cpu},
 		               {"cpu_percent", window_seconds > 0 ? 100.0 * cpu / window_seconds : 0.0},
+		               {"run_seconds", end->run_seconds - w.start->run_seconds},
 		               {"rss_mb", end->rss_mb},
 		               {"peak_rss_mb", end->peak_rss_mb}};
 	}

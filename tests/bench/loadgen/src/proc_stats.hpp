@@ -14,6 +14,10 @@ struct ProcSample {
 	double cpu_seconds = 0;  // utime + stime
 	double rss_mb = 0;       // VmRSS
 	double peak_rss_mb = 0;  // VmHWM
+	// Time on CPU summed over the process's threads from /proc/<pid>/task/*/schedstat, in nanoseconds: the same
+	// thing as cpu_seconds without its 10 ms clock-tick granularity, for windows of a fraction of a second
+	// (threads that exited in between are not counted).
+	double run_seconds = 0;
 };
 
 std::optional<ProcSample> SampleProcess(int pid);
@@ -29,7 +33,7 @@ struct WatchedProcess {
 void StartWindow(std::vector<WatchedProcess>& watched);
 // Reads each watched process now (the end of the window, or a candidate for it).
 std::vector<std::optional<ProcSample>> SampleAll(const std::vector<WatchedProcess>& watched);
-// {name: {cpu_percent, cpu_seconds, rss_mb, peak_rss_mb}} over a window of `window_seconds`.
+// {name: {cpu_percent, cpu_seconds, run_seconds, rss_mb, peak_rss_mb}} over a window of `window_seconds`.
 boost::json::object WindowJson(const std::vector<WatchedProcess>& watched,
                                const std::vector<std::optional<ProcSample>>& ends, double window_seconds);
 

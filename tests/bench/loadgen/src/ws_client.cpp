@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "clock.hpp"
+#include "join_client.hpp"
 
 namespace loadgen {
 
@@ -62,7 +63,13 @@ void WsClient::OnConnect(beast::error_code ec) {
 void WsClient::OnHandshake(beast::error_code ec) {
 	if (ec) return Fail("handshake", ec);
 	const std::string topic = config_.distinct_topics ? config_.topic + "-" + std::to_string(index_) : config_.topic;
-	for (auto& frame : SubscribeFrames(config_.protocol, topic, config_.schema, config_.table)) Send(std::move(frame));
+	if (config_.protocol == Protocol::kPhoenix && !config_.join_payload.empty()) {
+		const std::string token =
+		    config_.access_tokens.empty() ? std::string() : config_.access_tokens[index_ % config_.access_tokens.size()];
+		Send("[\"1\",\"1\",\"realtime:" + topic + "\",\"phx_join\"," + JoinPayloadWithToken(config_.join_payload, token) + "]");
+	} else {
+		for (auto& frame : SubscribeFrames(config_.protocol, topic, config_.schema, config_.table)) Send(std::move(frame));
+	}
 	// Spread the heartbeats of many clients over the interval instead of sending them in one burst.
 	if (config_.protocol == Protocol::kPhoenix && config_.heartbeat_ms > 0)
 		ArmHeartbeat(int(index_ % std::size_t(config_.heartbeat_ms)) + config_.heartbeat_ms / 2);
@@ -199,6 +206,10 @@ void WsClient::OnMessage(std::string_view text) {
 		if (!ready_) Fail("subscription refused", {});
 		break;
 	case Heard::kOther:
+		// A channel without postgres_changes gets no system message: the join's own ok reply makes it ready.
+		if (!config_.join_payload.empty() && text.starts_with("[\"1\",\"1\",") &&
+		    text.find("\"phx_reply\"") != std::string_view::npos && text.find("\"status\":\"ok\"") != std::string_view::npos)
+			MarkReady();
 		break;
 	}
 }

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -44,6 +45,11 @@ struct ClientConfig {
 	// Rows stamped before this run began are leftovers of an earlier run that a lagging server still
 	// delivers (seq numbers repeat across runs): counted as stale, never timed.
 	std::int64_t not_before_ns = 0;
+	// Phoenix only: when set, each client joins with this phx_join payload (a JSON object, e.g. a broadcast-only
+	// channel) instead of the postgres_changes join, and is ready at the join's ok reply. Client i's join
+	// carries access_tokens[i % size] as its access_token (none when the list is empty).
+	std::string join_payload;
+	std::vector<std::string> access_tokens;
 };
 
 // Written by one io thread; the counters are read by the main thread while it waits on them.
