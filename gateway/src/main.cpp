@@ -100,6 +100,7 @@ bool MakeVerifiers(const Config& c, std::unique_ptr<auth::TokenVerifier>& client
 		s.jwt_jwks = c.jwt_jwks;
 		s.claim_validators = c.jwt_claim_validators;
 		s.leeway = c.jwt_leeway;
+		s.cache_entries = c.jwt_cache_entries;
 		clients = auth::TokenVerifier::Create(s, error);
 		if (!clients) {
 			WALCAST_LOG(error, "gateway", "JWT_SECRET/JWT_JWKS/JWT_CLAIM_VALIDATORS: " << error);

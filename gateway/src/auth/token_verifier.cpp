@@ -10,6 +10,7 @@
 #include "auth/jwks.hpp"
 #include "auth/signature.hpp"
 #include "auth/verification_key.hpp"
+#include "auth/verified_tokens.hpp"
 
 namespace walcast::auth {
 namespace {
@@ -20,10 +21,19 @@ constexpr std::size_t kMaxTokenBytes = 16 * 1024;
 
 class JwtVerifier final : public TokenVerifier {
 public:
-	JwtVerifier(std::optional<VerificationKey> secret, std::vector<VerificationKey> jwks, ClaimRules rules)
-			: secret_(std::move(secret)), jwks_(std::move(jwks)), rules_(std::move(rules)) {}
+	JwtVerifier(std::optional<VerificationKey> secret, std::vector<VerificationKey> jwks, ClaimRules rules,
+	            std::size_t cache_entries)
+			: secret_(std::move(secret)), jwks_(std::move(jwks)), rules_(std::move(rules)), verified_(cache_entries) {}
 
 	VerifyResult Verify(std::string_view token, std::chrono::system_clock::time_point now) const override {
+		if (auto known = verified_.Find(token, now)) return VerifyResult{std::move(known), {}};
+		auto result = VerifyAnew(token, now);
+		if (result) verified_.Add(token, result.identity, now);
+		return result;
+	}
+
+private:
+	VerifyResult VerifyAnew(std::string_view token, std::chrono::system_clock::time_point now) const {
 		if (token.size() > kMaxTokenBytes) return Fail("Token is too large");
 		CompactJws jws;
 		if (auto error = ParseCompactJws(token, jws); !error.empty()) return Fail(std::move(error));
@@ -53,7 +63,6 @@ public:
 		return VerifyResult{std::move(identity), {}};
 	}
 
-private:
 	static VerifyResult Fail(std::string error) { return VerifyResult{nullptr, std::move(error)}; }
 
 	// The one key this token may be checked with, or null and why. The key's type is matched to the
@@ -101,6 +110,7 @@ private:
 	std::optional<VerificationKey> secret_;
 	std::vector<VerificationKey> jwks_;
 	ClaimRules rules_;
+	mutable VerifiedTokens verified_;
 };
 
 }  // namespace
@@ -129,7 +139,7 @@ std::unique_ptr<TokenVerifier> TokenVerifier::Create(const VerifierSettings& set
 	auto validators = ParseClaimValidators(settings.claim_validators, error);
 	if (!validators) return nullptr;
 	ClaimRules rules{settings.leeway, settings.require_role, std::move(*validators)};
-	return std::make_unique<JwtVerifier>(std::move(secret), std::move(jwks), std::move(rules));
+	return std::make_unique<JwtVerifier>(std::move(secret), std::move(jwks), std::move(rules), settings.cache_entries);
 }
 
 }  // namespace walcast::auth

@@ -24,6 +24,8 @@ struct VerifierSettings {
 	std::string claim_validators;  // JWT_CLAIM_VALIDATORS: JSON object claim -> required value, or empty
 	std::chrono::seconds leeway{5};  // JWT_LEEWAY_SECONDS
 	bool require_role = true;        // false for the metrics token
+	// JWT_CACHE_ENTRIES: tokens remembered after they verified (see verified_tokens.hpp); 0: none.
+	std::size_t cache_entries = 1024;
 };
 
 struct VerifyResult {

@@ -321,6 +321,16 @@ void Hub::WatchExpiry(const std::shared_ptr<Channel>& channel) {
 	if (!channel->identity) return;
 	expiries_.push_back({channel->identity->expires_at, channel, channel->identity});
 	std::push_heap(expiries_.begin(), expiries_.end(), std::greater<>());
+	// Entries of channels that left or were refreshed stay until they are due (an hour, for a typical token);
+	// a client joining and leaving in a loop would grow the heap without bound. Sweeping them out when the heap
+	// is twice the live channels keeps it proportional to those, at an amortized constant cost per entry.
+	if (expiries_.size() > 2 * channel_count_ + 1024) {
+		std::erase_if(expiries_, [](const Expiry& e) {
+			auto ch = e.channel.lock();
+			return !ch || !ch->in_hub || ch->identity != e.identity.lock();
+		});
+		std::make_heap(expiries_.begin(), expiries_.end(), std::greater<>());
+	}
 }
 
 void Hub::ExpireTokens(std::chrono::system_clock::time_point now) {

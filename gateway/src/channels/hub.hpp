@@ -90,6 +90,8 @@ public:
 	// Closes every channel whose token has expired by `now` ("Token has expired"). The network stage calls
 	// it every sweep interval (1 s).
 	void ExpireTokens(std::chrono::system_clock::time_point now);
+	// Expiry entries held (for tests: bounded by the live channels, not by the joins ever made).
+	std::size_t WatchedExpiries() const { return expiries_.size(); }
 
 	// A REST broadcast: to every channel of the topic (public or private one), as a client broadcast.
 	void Publish(const ExternalBroadcast& message);

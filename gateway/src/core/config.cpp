@@ -143,6 +143,8 @@ const std::vector<ConfigSetting>& ConfigSettings() {
 		 Text(&Config::jwt_claim_validators, true)},
 		{"JWT_LEEWAY_SECONDS", "5", "clock skew allowed when judging exp, nbf and iat",
 		 Span(&Config::jwt_leeway, 0, 300, "seconds 0-300")},
+		{"JWT_CACHE_ENTRIES", "1024", "tokens remembered after they verified, so one token used for many joins is checked once (until its exp); 0: none",
+		 Number(&Config::jwt_cache_entries, 0, 1000000, "a count 0-1000000")},
 		{"PRIVATE_CHANNELS_ONLY", "false", "refuse joins of public channels (without config.private); needs auth",
 		 Flag(&Config::private_channels_only)},
 		{"METRICS_JWT_SECRET", "", "when set, /metrics needs Authorization: Bearer <HS256 token signed with it> and /health shows slot and LSNs only with it",

@@ -55,6 +55,7 @@ struct Config {
 	std::string jwt_jwks;
 	std::string jwt_claim_validators;
 	std::chrono::seconds jwt_leeway{5};
+	std::size_t jwt_cache_entries = 1024;
 	bool private_channels_only = false;
 	std::string metrics_jwt_secret;
 	std::string secret_key_base;  // accepted for Realtime's deployments; unused (see --help)

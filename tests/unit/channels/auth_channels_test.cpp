@@ -949,3 +949,27 @@ TEST_F(AuthChannelsTest, WithAuthOffEverythingIsOpen) {
 
 }  // namespace
 }  // namespace walcast::channels
+
+namespace walcast::channels {
+namespace {
+
+// A client that joins and leaves in a loop within one token's life must not grow the expiry heap without bound.
+TEST_F(AuthChannelsTest, JoiningAndLeavingInALoopKeepsTheExpiryEntriesBounded) {
+	hub.SetClientLimits({100, 1'000'000, 1'000'000, 10});  // the loop is far over the default rates
+	auto c = Client();
+	auto keeper = Client();
+	JoinOk(*keeper, "realtime:stays", false);
+	for (int i = 0; i < 5000; ++i) {
+		const std::string ref = std::to_string(i + 1);
+		JoinOk(*c, "realtime:churn", false, kAll, ref);
+		c->Send(Push("realtime:churn", ref, ref, "phx_leave", "{}"));
+		c->Take();
+	}
+	EXPECT_LE(hub.WatchedExpiries(), 2 * hub.ChannelCount() + 1024 + 1);
+	// The live channel's entry survived the clean-ups: it still expires.
+	hub.ExpireTokens(expires);
+	ExpectRevoked(keeper->Take(), "realtime:stays", "Token has expired");
+}
+
+}  // namespace
+}  // namespace walcast::channels
