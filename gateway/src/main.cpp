@@ -39,15 +39,22 @@ namespace {
 namespace asio = boost::asio;
 using namespace walcast;
 
-// Both database-facing stages take the same connection fields.
+// Every database-facing part takes the same connection fields.
 template <class Settings>
-Settings WithDatabase(const Config& c) {
+Settings WithConnection(const Config& c) {
 	Settings s;
 	s.host = c.db_host;
 	s.port = c.db_port;
 	s.dbname = c.db_name;
 	s.user = c.db_user;
 	s.password = c.db_password;
+	return s;
+}
+
+// ... and the stream and the catalog also the publication.
+template <class Settings>
+Settings WithDatabase(const Config& c) {
+	auto s = WithConnection<Settings>(c);
 	s.publication = c.publication;
 	return s;
 }
@@ -75,12 +82,7 @@ net::ServerSettings ServerSettingsFrom(const Config& c) {
 }
 
 auth::PgAuthorizerSettings AuthorizerSettingsFrom(const Config& c) {
-	auth::PgAuthorizerSettings s;
-	s.host = c.db_host;
-	s.port = c.db_port;
-	s.dbname = c.db_name;
-	s.user = c.db_user;
-	s.password = c.db_password;
+	auto s = WithConnection<auth::PgAuthorizerSettings>(c);
 	s.query_timeout = c.auth_query_timeout;
 	s.max_pending = c.auth_max_pending;
 	s.cache_ttl = c.auth_cache_ttl;
