@@ -185,8 +185,9 @@ def test_default_limits_bound_the_log_lines_of_a_flood_of_bad_frames(gateway):
     summary = gateway.log.wait_for(r"(\d+) similar messages from " + who + " suppressed", start=mark)
     lines = [l for l in gateway.log.lines[mark:] if re.search("channels: " + who + ": ", l)]
     assert 1 <= len(lines) <= 10, lines
-    # 100 bad frames were handled, plus the close's own line; what was not written was counted.
-    assert len(lines) + int(re.search(r"(\d+) similar", summary).group(1)) == 101
+    # 100 bad frames were handled (a few more when the allowance refilled, at 100/s, while a slow sanitized build
+    # handled the flood), plus the close's own line; what was not written was counted.
+    assert 101 <= len(lines) + int(re.search(r"(\d+) similar", summary).group(1)) <= 110
     assert "MAX_LOG_LINES_PER_CLIENT" in summary
 
 
