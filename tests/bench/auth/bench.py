@@ -30,8 +30,8 @@ an access_token that is verified) and **walcast auth on, private** (`private:tru
 - **Broadcast** (`walcast-loadgen broadcast`): M subscribers and one sender join the topic `room:fanout` (tokens
   with `sub: fanout`); the sender writes K broadcasts as fast as its socket takes them (no ack, no self);
   deliveries/s is what all subscribers received over the time from the first send to the last arrival. Probe
-  broadcasts first confirm every subscriber hears the sender, so the private channel's lazy write check is done
-  before the timing starts: what is timed is the per-message path once joined.
+  broadcasts first confirm every subscriber hears the sender (a private channel's read and write rights were
+  decided at its join), so what is timed is the per-message path once joined.
 
 Gateway CPU per join / per delivery is the gateway's CPU time over the window divided by the joins answered /
 messages delivered. The load generator's CPU is shown so it can be seen not to be the limit (100 % = one core;
