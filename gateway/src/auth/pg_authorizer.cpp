@@ -225,8 +225,10 @@ AccessResult PgAuthorizer::Ask(PgConnection& conn, const AccessKey& key) {
 void PgAuthorizer::Probe(PgConnection& conn) {
 	auto outcome = conn.Connect(Clock::now() + settings_.query_timeout);
 	if (outcome.status == PgConnection::Status::ok) return MarkReachable();
-	if (outcome.status == PgConnection::Status::timed_out) counters_.timeouts.fetch_add(1, std::memory_order_relaxed);
+	if (outcome.status == PgConnection::Status::timed_out) {
+		counters_.timeouts.fetch_add(1, std::memory_order_relaxed);
 		GlobalMetrics().auth_timeouts.fetch_add(1, std::memory_order_relaxed);
+	}
 	WALCAST_LOG(debug, "auth", "still cannot reach the database: " << outcome.error);
 	std::lock_guard lock(mutex_);
 	unreachable_.ProbeFailed(Clock::now());
