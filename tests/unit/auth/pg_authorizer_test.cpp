@@ -415,21 +415,25 @@ TEST_F(PgAuthorizerTest, AnUnreachableDatabaseIsAnErrorNotAHang) {
 	EXPECT_NE(r.error.find("127.0.0.1"), std::string::npos) << r.error;
 }
 
+// A listening TCP socket on 127.0.0.1 and a port the kernel chose (stored in `port`).
+int ListenOnLoopback(int& port) {
+	int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+	sockaddr_in addr{};
+	addr.sin_family = AF_INET;
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+	::listen(fd, 16);
+	socklen_t len = sizeof addr;
+	::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+	port = ntohs(addr.sin_port);
+	return fd;
+}
+
 // A TCP peer that accepts connections and never answers nor closes them: a frozen server or a half-open
 // connection, as libpq sees it.
 class SilentPeer {
 public:
-	SilentPeer() {
-		listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-		sockaddr_in addr{};
-		addr.sin_family = AF_INET;
-		addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-		::listen(listener_, 16);
-		socklen_t len = sizeof addr;
-		::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
-		port_ = ntohs(addr.sin_port);
-	}
+	SilentPeer() { listener_ = ListenOnLoopback(port_); }
 	~SilentPeer() {
 		for (int fd : accepted_) ::close(fd);
 		::close(listener_);
@@ -488,15 +492,7 @@ TEST_F(PgAuthorizerTest, DestructionDoesNotWaitOnAStuckConnect) {
 class HangUpPeer {
 public:
 	HangUpPeer() {
-		listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-		sockaddr_in addr{};
-		addr.sin_family = AF_INET;
-		addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-		::listen(listener_, 16);
-		socklen_t len = sizeof addr;
-		::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
-		port_ = ntohs(addr.sin_port);
+		listener_ = ListenOnLoopback(port_);
 		thread_ = std::thread([this] {
 			for (;;) {
 				int fd = ::accept(listener_, nullptr, nullptr);
