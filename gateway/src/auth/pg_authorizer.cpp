@@ -1,10 +1,12 @@
 #include "auth/pg_authorizer.hpp"
 
-#include "core/metrics.hpp"
+#include <optional>
 
 #include "auth/pg_authorizer_query.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "core/pg_connection.hpp"
+#include "core/post_waiters.hpp"
 
 namespace walcast::auth {
 
@@ -33,10 +35,11 @@ PgAuthorizer::PgAuthorizer(PgAuthorizerSettings settings, Post post)
       post_(std::move(post)),
       pending_(settings_.max_pending),
       cache_(settings_.cache_entries, settings_.cache_ttl),
+      unreachable_(settings_.unreachable_retry),
       worker_([this] { Run(); }) {}
 
 PgAuthorizer::~PgAuthorizer() {
-	std::vector<AccessBacklog::Waiter> dropped;
+	std::vector<Backlog::Waiter> dropped;
 	{
 		std::lock_guard lock(mutex_);
 		stopping_ = true;
@@ -72,15 +75,15 @@ void PgAuthorizer::Check(AccessRequest request, std::weak_ptr<const void> intere
 			GlobalMetrics().auth_cached.fetch_add(1, std::memory_order_relaxed);
 			immediate = std::move(*hit);
 		} else if (unreachable_) {
-			immediate = Failure(*unreachable_);
+			immediate = Failure(*unreachable_.why());
 		} else {
-			AccessBacklog::Waiter waiter{std::move(interest), std::move(done)};
+			Backlog::Waiter waiter{std::move(interest), std::move(done)};
 			auto added = pending_.Add(key, std::move(waiter));
-			if (added == AccessBacklog::Added::queued) {
+			if (added == Backlog::Added::queued) {
 				wake_.notify_one();
 				return;
 			}
-			if (added == AccessBacklog::Added::coalesced) {
+			if (added == Backlog::Added::coalesced) {
 				counters_.coalesced.fetch_add(1, std::memory_order_relaxed);
 				return;
 			}
@@ -112,8 +115,8 @@ void PgAuthorizer::Run() {
 				wake_.wait(lock, [&] { return stopping_ || !pending_.empty() || unreachable_; });
 				continue;
 			}
-			if (Clock::now() < next_probe_) {
-				wake_.wait_until(lock, next_probe_, [&] { return stopping_ || !pending_.empty(); });
+			if (Clock::now() < unreachable_.next_probe()) {
+				wake_.wait_until(lock, unreachable_.next_probe(), [&] { return stopping_ || !pending_.empty(); });
 				continue;
 			}
 			lock.unlock();
@@ -129,11 +132,11 @@ void PgAuthorizer::Run() {
 	}
 }
 
-void PgAuthorizer::Serve(PgConnection& conn, AccessBacklog::Batch batch) {
+void PgAuthorizer::Serve(PgConnection& conn, Backlog::Batch batch) {
 	auto departed = TakeDeparted(batch.waiters);
 	if (!departed.empty()) {
 		counters_.dropped.fetch_add(departed.size(), std::memory_order_relaxed);
-		Discard(std::move(departed));
+		PostDiscard(post_, std::move(departed));  // destroyed on the network thread, like what they capture
 	}
 	if (batch.waiters.empty()) return;  // everyone who asked has left: the database is not asked
 	std::optional<AccessResult> known;
@@ -146,16 +149,16 @@ void PgAuthorizer::Serve(PgConnection& conn, AccessBacklog::Batch batch) {
 			GlobalMetrics().auth_cached.fetch_add(batch.waiters.size(), std::memory_order_relaxed);
 			known = std::move(*hit);
 		} else if (unreachable_) {
-			known = Failure(*unreachable_);
+			known = Failure(*unreachable_.why());
 		}
 	}
-	if (known) return Answer(std::move(batch.waiters), std::move(*known));
+	if (known) return PostAnswer(post_, std::move(batch.waiters), std::move(*known));
 	auto result = Ask(conn, batch.key);
 	if (result.ok) {
 		std::lock_guard lock(mutex_);
 		cache_.Put(batch.key, result, Clock::now());  // errors are asked again on the next join
 	}
-	Answer(std::move(batch.waiters), std::move(result));
+	PostAnswer(post_, std::move(batch.waiters), std::move(result));
 }
 
 std::string PgAuthorizer::TimeoutText() const {
@@ -222,38 +225,26 @@ AccessResult PgAuthorizer::Ask(PgConnection& conn, const AccessKey& key) {
 void PgAuthorizer::Probe(PgConnection& conn) {
 	auto outcome = conn.Connect(Clock::now() + settings_.query_timeout);
 	if (outcome.status == PgConnection::Status::ok) return MarkReachable();
-	if (outcome.status == PgConnection::Status::timed_out) counters_.timeouts.fetch_add(1, std::memory_order_relaxed);
+	if (outcome.status == PgConnection::Status::timed_out) {
+		counters_.timeouts.fetch_add(1, std::memory_order_relaxed);
 		GlobalMetrics().auth_timeouts.fetch_add(1, std::memory_order_relaxed);
+	}
 	WALCAST_LOG(debug, "auth", "still cannot reach the database: " << outcome.error);
 	std::lock_guard lock(mutex_);
-	next_probe_ = Clock::now() + settings_.unreachable_retry;
+	unreachable_.ProbeFailed(Clock::now());
 }
 
 void PgAuthorizer::MarkUnreachable(const std::string& error) {
 	std::lock_guard lock(mutex_);
-	if (!unreachable_)
+	if (unreachable_.Mark(error, Clock::now()))
 		WALCAST_LOG(warn, "auth", "cannot reach the database for authorization checks: "
 		                              << error << "; private joins get an error until a reconnect (tried every "
 		                              << settings_.unreachable_retry.count() << " ms) succeeds");
-	unreachable_ = error;
-	next_probe_ = Clock::now() + settings_.unreachable_retry;
 }
 
 void PgAuthorizer::MarkReachable() {
 	std::lock_guard lock(mutex_);
-	if (!unreachable_) return;
-	unreachable_.reset();
-	WALCAST_LOG(info, "auth", "database reachable again for authorization checks");
-}
-
-void PgAuthorizer::Answer(std::vector<AccessBacklog::Waiter> waiters, AccessResult result) {
-	post_([waiters = std::move(waiters), result = std::move(result)]() mutable {
-		for (auto& w : waiters) w.done(result);
-	});
-}
-
-void PgAuthorizer::Discard(std::vector<AccessBacklog::Waiter> waiters) {
-	post_([waiters = std::move(waiters)] {});
+	if (unreachable_.Clear()) WALCAST_LOG(info, "auth", "database reachable again for authorization checks");
 }
 
 }  // namespace walcast::auth

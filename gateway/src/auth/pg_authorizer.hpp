@@ -22,16 +22,17 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
-#include "auth/access_backlog.hpp"
-#include "auth/access_cache.hpp"
+#include "auth/access_key.hpp"
 #include "auth/authorizer.hpp"
+#include "core/coalescing_backlog.hpp"
 #include "core/log_throttle.hpp"
+#include "core/ttl_cache.hpp"
+#include "core/unreachable.hpp"
 #include "core/waker.hpp"
 
 namespace walcast {
@@ -89,15 +90,16 @@ public:
 
 private:
 	using Clock = std::chrono::steady_clock;
+	using Backlog = CoalescingBacklog<AccessKey, Callback>;
+	// Only decided answers are stored: errors are asked again on the next join.
+	using Cache = TtlCache<AccessKey, AccessResult>;
 
 	void Run();
-	void Serve(PgConnection& conn, AccessBacklog::Batch batch);
+	void Serve(PgConnection& conn, Backlog::Batch batch);
 	AccessResult Ask(PgConnection& conn, const AccessKey& key);
 	void Probe(PgConnection& conn);
 	void MarkUnreachable(const std::string& error);
 	void MarkReachable();
-	void Answer(std::vector<AccessBacklog::Waiter> waiters, AccessResult result);
-	void Discard(std::vector<AccessBacklog::Waiter> waiters);
 	AccessResult Failure(std::string error);
 	std::string TimeoutText() const;
 	void LogRejected(const std::string& error);
@@ -110,10 +112,9 @@ private:
 	std::condition_variable wake_;
 	// guarded by mutex_
 	bool stopping_ = false;
-	AccessBacklog pending_;
-	AccessCache cache_;
-	std::optional<std::string> unreachable_;  // why, while the database is known unreachable
-	Clock::time_point next_probe_{};
+	Backlog pending_;
+	Cache cache_;
+	Unreachable unreachable_;
 	bool overload_reported_ = false;  // one warning per episode of a full backlog
 	// worker thread only
 	log::LogThrottle rejected_log_{5, std::chrono::minutes(1)};

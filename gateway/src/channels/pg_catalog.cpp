@@ -1,8 +1,11 @@
 #include "channels/pg_catalog.hpp"
 
-#include "core/pg_connection.hpp"
+#include <optional>
+
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/pg_connection.hpp"
+#include "core/post_waiters.hpp"
 
 namespace walcast::channels {
 
@@ -52,10 +55,11 @@ PgCatalog::PgCatalog(PgCatalogSettings settings, Post post)
       post_(std::move(post)),
       pending_(settings_.max_pending),
       cache_(settings_.cache_entries, settings_.cache_ttl),
+      unreachable_(settings_.unreachable_retry),
       worker_([this] { Run(); }) {}
 
 PgCatalog::~PgCatalog() {
-	std::vector<PendingLookups::Waiter> dropped;
+	std::vector<Backlog::Waiter> dropped;
 	{
 		std::lock_guard lock(mutex_);
 		stopping_ = true;
@@ -74,12 +78,12 @@ void PgCatalog::Lookup(std::string schema, std::string table, std::weak_ptr<cons
 		if (auto hit = cache_.Find(key, Clock::now())) {
 			immediate = std::move(*hit);
 		} else if (unreachable_) {
-			immediate = Failure(*unreachable_);
+			immediate = Failure(*unreachable_.why());
 		} else {
-			PendingLookups::Waiter waiter{std::move(interest), std::move(done)};
+			Backlog::Waiter waiter{std::move(interest), std::move(done)};
 			auto added = pending_.Add(key, std::move(waiter));
-			if (added != PendingLookups::Added::full) {
-				if (added == PendingLookups::Added::queued) wake_.notify_one();
+			if (added != Backlog::Added::full) {
+				if (added == Backlog::Added::queued) wake_.notify_one();
 				return;
 			}
 			done = std::move(waiter.done);  // not taken: answered below
@@ -110,8 +114,8 @@ void PgCatalog::Run() {
 				wake_.wait(lock, [&] { return stopping_ || !pending_.empty() || unreachable_; });
 				continue;
 			}
-			if (Clock::now() < next_probe_) {
-				wake_.wait_until(lock, next_probe_, [&] { return stopping_ || !pending_.empty(); });
+			if (Clock::now() < unreachable_.next_probe()) {
+				wake_.wait_until(lock, unreachable_.next_probe(), [&] { return stopping_ || !pending_.empty(); });
 				continue;
 			}
 			lock.unlock();
@@ -127,11 +131,11 @@ void PgCatalog::Run() {
 	}
 }
 
-void PgCatalog::Serve(PgConnection& conn, PendingLookups::Batch batch) {
+void PgCatalog::Serve(PgConnection& conn, Backlog::Batch batch) {
 	auto departed = TakeDeparted(batch.waiters);
 	if (!departed.empty()) {
 		GlobalMetrics().catalog_lookups_dropped.fetch_add(departed.size(), std::memory_order_relaxed);
-		Discard(std::move(departed));
+		PostDiscard(post_, std::move(departed));  // destroyed on the network thread, like what they capture
 	}
 	if (batch.waiters.empty()) return;  // everyone who asked has left: the database is not asked
 	std::optional<CatalogResult> known;
@@ -140,15 +144,15 @@ void PgCatalog::Serve(PgConnection& conn, PendingLookups::Batch batch) {
 		// or the database found unreachable.
 		std::lock_guard lock(mutex_);
 		if (auto hit = cache_.Find(batch.key, Clock::now())) known = std::move(*hit);
-		else if (unreachable_) known = Failure(*unreachable_);
+		else if (unreachable_) known = Failure(*unreachable_.why());
 	}
-	if (known) return Answer(std::move(batch.waiters), std::move(*known));
+	if (known) return PostAnswer(post_, std::move(batch.waiters), std::move(*known));
 	auto result = Ask(conn, batch.key);
 	if (result.ok) {
 		std::lock_guard lock(mutex_);
 		cache_.Put(batch.key, result, Clock::now());  // failures are retried on the next join
 	}
-	Answer(std::move(batch.waiters), std::move(result));
+	PostAnswer(post_, std::move(batch.waiters), std::move(result));
 }
 
 CatalogResult PgCatalog::Ask(PgConnection& conn, const Key& key) {
@@ -191,34 +195,20 @@ void PgCatalog::Probe(PgConnection& conn) {
 		GlobalMetrics().catalog_timeouts.fetch_add(1, std::memory_order_relaxed);
 	WALCAST_LOG(debug, "catalog", "still cannot reach the database: " << outcome.error);
 	std::lock_guard lock(mutex_);
-	next_probe_ = Clock::now() + settings_.unreachable_retry;
+	unreachable_.ProbeFailed(Clock::now());
 }
 
 void PgCatalog::MarkUnreachable(const std::string& error) {
 	std::lock_guard lock(mutex_);
-	if (!unreachable_)
+	if (unreachable_.Mark(error, Clock::now()))
 		WALCAST_LOG(warn, "catalog", "cannot reach the database: " << error << "; joins with postgres_changes get an "
 		                                 "error until a reconnect (tried every " << settings_.unreachable_retry.count()
 		                                 << " ms) succeeds");
-	unreachable_ = error;
-	next_probe_ = Clock::now() + settings_.unreachable_retry;
 }
 
 void PgCatalog::MarkReachable() {
 	std::lock_guard lock(mutex_);
-	if (!unreachable_) return;
-	unreachable_.reset();
-	WALCAST_LOG(info, "catalog", "database reachable again");
-}
-
-void PgCatalog::Answer(std::vector<PendingLookups::Waiter> waiters, CatalogResult result) {
-	post_([waiters = std::move(waiters), result = std::move(result)]() mutable {
-		for (auto& w : waiters) w.done(result);
-	});
-}
-
-void PgCatalog::Discard(std::vector<PendingLookups::Waiter> waiters) {
-	post_([waiters = std::move(waiters)] {});
+	if (unreachable_.Clear()) WALCAST_LOG(info, "catalog", "database reachable again");
 }
 
 }  // namespace walcast::channels

@@ -19,15 +19,15 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "channels/catalog.hpp"
-#include "channels/catalog_cache.hpp"
-#include "channels/pending_lookups.hpp"
+#include "core/coalescing_backlog.hpp"
+#include "core/ttl_cache.hpp"
+#include "core/unreachable.hpp"
 #include "core/waker.hpp"
 
 namespace walcast {
@@ -67,18 +67,17 @@ public:
 
 private:
 	using Clock = std::chrono::steady_clock;
-	using Key = PendingLookups::Key;
+	using Key = std::pair<std::string, std::string>;  // (schema, table) as asked, "*" included
+	using Backlog = CoalescingBacklog<Key, Callback>;
+	using Cache = TtlCache<Key, CatalogResult>;
 
 	void Run();
 	// Answers one pattern's waiters: from the cache, the unreachable state, or the database.
-	void Serve(PgConnection& conn, PendingLookups::Batch batch);
+	void Serve(PgConnection& conn, Backlog::Batch batch);
 	CatalogResult Ask(PgConnection& conn, const Key& key);
 	void Probe(PgConnection& conn);
 	void MarkUnreachable(const std::string& error);
 	void MarkReachable();
-	void Answer(std::vector<PendingLookups::Waiter> waiters, CatalogResult result);
-	// Callbacks are destroyed on the network thread, like everything they capture.
-	void Discard(std::vector<PendingLookups::Waiter> waiters);
 
 	PgCatalogSettings settings_;
 	Post post_;
@@ -87,10 +86,9 @@ private:
 	std::condition_variable wake_;
 	// guarded by mutex_
 	bool stopping_ = false;
-	PendingLookups pending_;
-	CatalogCache cache_;
-	std::optional<std::string> unreachable_;  // why, while the database is known unreachable
-	Clock::time_point next_probe_{};
+	Backlog pending_;
+	Cache cache_;
+	Unreachable unreachable_;
 	bool overload_reported_ = false;  // one warning per episode of a full backlog
 	std::thread worker_;
 };

@@ -1,20 +1,15 @@
 // The authorizer's pieces that need no database: the key, the parameters it sends, the server message it
-// passes on, the backlog and the cache.
+// passes on. (Its backlog and cache are the core templates, tested in tests/unit/core.)
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <memory>
 
-#include "auth/access_backlog.hpp"
-#include "auth/access_cache.hpp"
 #include "auth/access_key.hpp"
 #include "auth/pg_authorizer_query.hpp"
 
 namespace walcast::auth {
 namespace {
-
-using namespace std::chrono_literals;
 
 AccessKey Key(std::string topic, unsigned checks = kReadBroadcast) {
 	AccessKey k;
@@ -72,45 +67,6 @@ TEST(ServerMessage, KeepsTheMessageOnly) {
 	EXPECT_EQ(ServerMessage("ERROR: canceling statement due to statement timeout CONTEXT: SQL function"),
 	          "canceling statement due to statement timeout");
 	EXPECT_EQ(ServerMessage("plain"), "plain");
-}
-
-TEST(AccessBacklog, CoalescesEqualKeysAndBoundsDistinctOnes) {
-	AccessBacklog backlog(2);
-	auto waiter = [] { return AccessBacklog::Waiter{{}, [](AccessResult) {}}; };
-	auto w = waiter();
-	EXPECT_EQ(backlog.Add(Key("a"), std::move(w)), AccessBacklog::Added::queued);
-	w = waiter();
-	EXPECT_EQ(backlog.Add(Key("a"), std::move(w)), AccessBacklog::Added::coalesced);
-	w = waiter();
-	EXPECT_EQ(backlog.Add(Key("b"), std::move(w)), AccessBacklog::Added::queued);
-	w = waiter();
-	EXPECT_EQ(backlog.Add(Key("c"), std::move(w)), AccessBacklog::Added::full);
-	EXPECT_TRUE(w.done) << "a refused waiter is left to the caller";
-	w = waiter();
-	EXPECT_EQ(backlog.Add(Key("a"), std::move(w)), AccessBacklog::Added::coalesced) << "joining costs no query";
-	auto first = backlog.Pop();
-	EXPECT_EQ(first.key, Key("a"));
-	EXPECT_EQ(first.waiters.size(), 3u);
-	EXPECT_EQ(backlog.Clear().size(), 1u);
-	EXPECT_TRUE(backlog.empty());
-}
-
-TEST(AccessCache, ExpiresEvictsAndIgnoresAZeroTtl) {
-	using Clock = AccessCache::Clock;
-	auto t0 = Clock::time_point{} + 1h;
-	AccessResult allowed;
-	allowed.topic_allowed = kReadBroadcast;
-	AccessCache cache(2, 1000ms);
-	cache.Put(Key("a"), allowed, t0);
-	cache.Put(Key("b"), AccessResult{}, t0);
-	ASSERT_TRUE(cache.Find(Key("a"), t0 + 999ms));  // a is now the most recently used
-	cache.Put(Key("c"), AccessResult{}, t0);        // evicts b
-	EXPECT_FALSE(cache.Find(Key("b"), t0));
-	EXPECT_EQ(cache.Find(Key("a"), t0)->topic_allowed, unsigned{kReadBroadcast});
-	EXPECT_FALSE(cache.Find(Key("a"), t0 + 1000ms)) << "expired";
-	AccessCache off(10, 0ms);
-	off.Put(Key("a"), allowed, t0);
-	EXPECT_FALSE(off.Find(Key("a"), t0));
 }
 
 }  // namespace

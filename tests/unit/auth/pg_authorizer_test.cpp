@@ -19,16 +19,20 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
 #include "../support/throwaway_cluster.hpp"
+#include "core/metrics.hpp"
 
 namespace walcast::auth {
 namespace {
@@ -411,21 +415,25 @@ TEST_F(PgAuthorizerTest, AnUnreachableDatabaseIsAnErrorNotAHang) {
 	EXPECT_NE(r.error.find("127.0.0.1"), std::string::npos) << r.error;
 }
 
+// A listening TCP socket on 127.0.0.1 and a port the kernel chose (stored in `port`).
+int ListenOnLoopback(int& port) {
+	int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+	sockaddr_in addr{};
+	addr.sin_family = AF_INET;
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+	::listen(fd, 16);
+	socklen_t len = sizeof addr;
+	::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+	port = ntohs(addr.sin_port);
+	return fd;
+}
+
 // A TCP peer that accepts connections and never answers nor closes them: a frozen server or a half-open
 // connection, as libpq sees it.
 class SilentPeer {
 public:
-	SilentPeer() {
-		listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-		sockaddr_in addr{};
-		addr.sin_family = AF_INET;
-		addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-		::listen(listener_, 16);
-		socklen_t len = sizeof addr;
-		::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
-		port_ = ntohs(addr.sin_port);
-	}
+	SilentPeer() { listener_ = ListenOnLoopback(port_); }
 	~SilentPeer() {
 		for (int fd : accepted_) ::close(fd);
 		::close(listener_);
@@ -476,6 +484,61 @@ TEST_F(PgAuthorizerTest, DestructionDoesNotWaitOnAStuckConnect) {
 	auto start = std::chrono::steady_clock::now();
 	authorizer.reset();
 	EXPECT_LT(std::chrono::steady_clock::now() - start, 2s) << "shutdown waited on a server that never answers";
+}
+
+
+// A TCP peer that hangs up on every connection at once, counting them: each of the authorizer's connects (its
+// probes, while unreachable) fails fast, and the count tells the test when one has run to its end.
+class HangUpPeer {
+public:
+	HangUpPeer() {
+		listener_ = ListenOnLoopback(port_);
+		thread_ = std::thread([this] {
+			for (;;) {
+				int fd = ::accept(listener_, nullptr, nullptr);
+				if (fd < 0) return;  // shut down
+				::close(fd);
+				std::lock_guard lock(mutex_);
+				++accepted_;
+				changed_.notify_all();
+			}
+		});
+	}
+	~HangUpPeer() {
+		::shutdown(listener_, SHUT_RDWR);  // wakes the accept
+		thread_.join();
+		::close(listener_);
+	}
+	int accepted() {
+		std::lock_guard lock(mutex_);
+		return accepted_;
+	}
+	bool AwaitAccepted(int count) {
+		std::unique_lock lock(mutex_);
+		return changed_.wait_for(lock, 20s, [&] { return accepted_ >= count; });
+	}
+	int port() const { return port_; }
+
+private:
+	int listener_ = -1;
+	int port_ = 0;
+	std::thread thread_;
+	std::mutex mutex_;
+	std::condition_variable changed_;
+	int accepted_ = 0;
+};
+
+TEST_F(PgAuthorizerTest, AFailedProbeIsNotCountedAsATimeout) {
+	HangUpPeer peer;
+	auto settings = Settings(peer.port());
+	settings.unreachable_retry = 1ms;
+	PgAuthorizer authorizer(settings, Poster());
+	const auto timeouts = GlobalMetrics().auth_timeouts.load();
+	EXPECT_FALSE(Ask(authorizer, Request("authenticated", "alice", "room:alice", kReadBroadcast)).ok);
+	// Unreachable now, so the worker probes. Once a second probe has connected, the first has returned.
+	ASSERT_TRUE(peer.AwaitAccepted(peer.accepted() + 2)) << "the authorizer did not probe";
+	EXPECT_EQ(GlobalMetrics().auth_timeouts.load(), timeouts) << "refused connects are not timeouts";
+	EXPECT_EQ(authorizer.counters().timeouts.load(), 0u);
 }
 
 }  // namespace
