@@ -224,12 +224,12 @@ void HttpSession::HandleBroadcast(const Route& route) {
 		identity = verified.identity;
 	}
 	const auto& request = parser_->get();
-	if (route.topic.empty() || request[http::field::content_type].find("json") != std::string_view::npos ||
-	    request[http::field::content_type].empty()) {
-		// JSON bodies only; the binary form of httpSend (application/octet-stream) is not served.
-	} else {
+	// httpSend's binary form (application/octet-stream payloads) is not served: its bytes have no JSON frame to
+	// travel in for vsn-1 clients. Any JSON (or unlabelled) body is.
+	const std::string_view content_type = request[http::field::content_type];
+	const bool json_body = content_type.empty() || content_type.find("json") != std::string_view::npos;
+	if (!route.topic.empty() && !json_body)
 		return Respond(MakeResponse(415, kJson, ErrorBody("only application/json bodies are accepted")));
-	}
 	auto parsed = ParseRestBroadcast(request.body(), route.topic, route.event, route.is_private,
 	                                 ctx_->settings.max_broadcast_messages);
 	if (parsed.status != 202) {
