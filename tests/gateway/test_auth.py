@@ -312,6 +312,9 @@ def test_rest_broadcast_statuses(auth_gateway, js_client):
     assert post(port, "/api/broadcast/room:alice/events/single?private=true", {"k": 2},
                 {"Authorization": "Bearer " + token(sub="alice")})[0] == 202
     alice.wait_for(lambda m: m["kind"] == "broadcast" and m["payload"]["payload"] == {"k": 2}, "second")
+    # httpSend's binary form is not served.
+    assert post(port, "/api/broadcast/room:alice/events/bin?private=true", b"\x00\x01",
+                {"Authorization": "Bearer " + token(sub="alice"), "Content-Type": "application/octet-stream"})[0] == 415
 
 
 # ---- health and metrics ----
