@@ -44,7 +44,8 @@ struct Channel : std::enable_shared_from_this<Channel> {
 	// auth::TopicRight bits: everything for public channels and with auth off; for private ones what the
 	// policies granted at join or at the last token refresh.
 	unsigned rights = ~0u;
-	bool joined = false;  // the join was answered ok (private joins wait for the policy check)
+	bool joined = false;
+	std::weak_ptr<const auth::Identity> expiry_watched;  // the identity Hub::WatchExpiry has an entry for  // the join was answered ok (private joins wait for the policy check)
 	// postgres_changes with auth on: only these tables ("schema\x1ftable", see RouteKey), the ones the role
 	// may SELECT among those the bindings matched at join. Unrestricted with auth off.
 	bool tables_restricted = false;

@@ -47,6 +47,23 @@ std::string RandomUuid() {
 	return buf;
 }
 
+// A private channel's question to its topic's policies: every right at once, so sends need no later check.
+auth::AccessRequest TopicRightsRequest(const Channel& channel) {
+	auth::AccessRequest request;
+	request.identity = channel.identity;
+	request.topic = channel.subtopic;
+	request.topic_checks = auth::kReadBroadcast | auth::kReadPresence | auth::kWriteBroadcast | auth::kWritePresence;
+	return request;
+}
+
+// Why the policies' answer keeps `channel` out (it may read neither broadcasts nor presence), or empty.
+std::string TopicRefusal(const Channel& channel, const auth::AccessResult& result) {
+	if (!result.ok) return "Unauthorized: could not check this channel's policies: " + result.error;
+	if (!(result.topic_allowed & (auth::kReadBroadcast | auth::kReadPresence)))
+		return "Unauthorized: You do not have permissions to read from this Channel topic: " + channel.subtopic;
+	return {};
+}
+
 }  // namespace
 
 ClientConnection::ClientConnection(Hub& hub, std::shared_ptr<ClientTransport> transport, Serializer serializer)
@@ -331,13 +348,9 @@ void ClientConnection::AuthorizeJoin(const std::shared_ptr<Channel>& channel, In
 	channel->rights = 0;
 	channels_[msg.topic] = channel;
 	msg.payload = nullptr;  // only the refs and topic are needed for the reply
-	auth::AccessRequest request;
-	request.identity = channel->identity;
-	request.topic = channel->subtopic;
-	request.topic_checks = auth::kReadBroadcast | auth::kReadPresence | auth::kWriteBroadcast | auth::kWritePresence;
 	std::weak_ptr<Channel> weak = channel;
 	hub_.auth().authorizer->Check(
-		std::move(request), channel,
+		TopicRightsRequest(*channel), channel,
 		[this, weak, msg = std::move(msg), response = std::move(response), binding_error](auth::AccessResult result) mutable {
 			auto ch = weak.lock();
 			// Open() first: OnClosed (which runs before the connection goes) resets every channel's transport, so an
@@ -345,11 +358,7 @@ void ClientConnection::AuthorizeJoin(const std::shared_ptr<Channel>& channel, In
 			if (!ch || !ch->Open() || closed_) return;
 			auto it = channels_.find(ch->topic);
 			if (it == channels_.end() || it->second != ch) return;  // left or joined again meanwhile
-			std::string refusal;
-			if (!result.ok) refusal = "Unauthorized: could not check this channel's policies: " + result.error;
-			else if (!(result.topic_allowed & (auth::kReadBroadcast | auth::kReadPresence)))
-				refusal = "Unauthorized: You do not have permissions to read from this Channel topic: " + ch->subtopic;
-			if (!refusal.empty()) {
+			if (auto refusal = TopicRefusal(*ch, result); !refusal.empty()) {
 				channels_.erase(it);
 				GlobalMetrics().client_errors.fetch_add(1, std::memory_order_relaxed);
 				WALCAST_CLIENT_LOG(*log_, info, "channels", msg.topic << ": join refused: " << refusal);
@@ -397,6 +406,7 @@ void ClientConnection::HandleAccessToken(const std::shared_ptr<Channel>& channel
 		GlobalMetrics().tokens_rejected.fetch_add(1, std::memory_order_relaxed);
 		return Revoke(channel->topic, channel.get(), "Invalid token: " + verified.error);
 	}
+	if (verified.identity == channel->identity) return;  // the same token again (remembered): nothing changes
 	const bool role_changed = !channel->identity || channel->identity->role != verified.identity->role;
 	channel->identity = verified.identity;
 	hub_.WatchExpiry(channel);
@@ -404,21 +414,13 @@ void ClientConnection::HandleAccessToken(const std::shared_ptr<Channel>& channel
 	if (role_changed) RecheckTables(hub_, channel);
 	if (!channel->is_private) return;
 	// The policies may answer differently for the new claims: ask again (the cache makes a repeat cheap).
-	auth::AccessRequest request;
-	request.identity = channel->identity;
-	request.topic = channel->subtopic;
-	request.topic_checks = auth::kReadBroadcast | auth::kReadPresence | auth::kWriteBroadcast | auth::kWritePresence;
 	std::weak_ptr<Channel> weak = channel;
 	// Weak, not a raw pointer: a later refresh's identity may be allocated where this one was.
 	std::weak_ptr<const auth::Identity> asked_for = channel->identity;
-	hub_.auth().authorizer->Check(std::move(request), channel, [this, weak, asked_for](auth::AccessResult result) {
+	hub_.auth().authorizer->Check(TopicRightsRequest(*channel), channel, [this, weak, asked_for](auth::AccessResult result) {
 		auto ch = weak.lock();
 		if (!ch || !ch->Open() || closed_ || !ch->in_hub || ch->identity != asked_for.lock()) return;  // gone, or refreshed again
-		if (!result.ok)
-			return Revoke(ch->topic, ch.get(), "Unauthorized: could not check this channel's policies: " + result.error);
-		if (!(result.topic_allowed & (auth::kReadBroadcast | auth::kReadPresence)))
-			return Revoke(ch->topic, ch.get(),
-			              "Unauthorized: You do not have permissions to read from this Channel topic: " + ch->subtopic);
+		if (auto refusal = TopicRefusal(*ch, result); !refusal.empty()) return Revoke(ch->topic, ch.get(), refusal);
 		ch->rights = result.topic_allowed;
 	});
 }

@@ -308,17 +308,19 @@ void Hub::BroadcastJson(const Channel& from, const json::value& payload) {
 }
 
 void Hub::Publish(const ExternalBroadcast& message) {
-	json::object payload{{"type", "broadcast"}, {"event", message.event}};
-	json::value scratch;
-	payload["payload"] = message.payload;
-	auto shared = std::make_shared<const std::string>(json::serialize(WithoutSource(payload, scratch)));
+	// No `meta` at all: the REST body's fields go inside `payload`, so it cannot claim meta.source.
+	json::object payload{{"type", "broadcast"}, {"event", message.event}, {"payload", message.payload}};
+	auto shared = std::make_shared<const std::string>(json::serialize(payload));
 	const std::string topic = "realtime:" + message.subtopic;
 	PushToTopic(TopicKey(topic, message.is_private), topic, "broadcast", shared,
 	            [](const Channel& c) { return c.May(auth::kReadBroadcast); });
 }
 
 void Hub::WatchExpiry(const std::shared_ptr<Channel>& channel) {
-	if (!channel->identity) return;
+	// Once per (channel, identity): a client sending its current token again and again must not add entries that
+	// stay live (and so survive the clean-up below) until the token's end.
+	if (!channel->identity || channel->expiry_watched.lock() == channel->identity) return;
+	channel->expiry_watched = channel->identity;
 	expiries_.push_back({channel->identity->expires_at, channel, channel->identity});
 	std::push_heap(expiries_.begin(), expiries_.end(), std::greater<>());
 	// Entries of channels that left or were refreshed stay until they are due (an hour, for a typical token);

@@ -40,6 +40,9 @@ public:
 		std::string error;  // non-empty: the token does not verify
 	};
 	std::map<std::string, Entry, std::less<>> tokens;
+	// As the real verifier with JWT_CACHE_ENTRIES: a token verified again gives the same identity object.
+	bool remember = false;
+	mutable std::map<std::string, auth::IdentityPtr, std::less<>> remembered;
 
 	void Add(std::string token, std::string role, Clock::time_point expires_at) {
 		tokens[std::move(token)] = Entry{std::move(role), expires_at, {}};
@@ -59,7 +62,10 @@ public:
 		auto it = tokens.find(token);
 		if (it == tokens.end()) return {nullptr, "invalid signature"};
 		if (!it->second.error.empty()) return {nullptr, it->second.error};
-		return {Make(it->second.role, it->second.expires_at), {}};
+		if (!remember) return {Make(it->second.role, it->second.expires_at), {}};
+		auto& known = remembered[std::string(token)];
+		if (!known) known = Make(it->second.role, it->second.expires_at);
+		return {known, {}};
 	}
 };
 
@@ -969,6 +975,29 @@ TEST_F(AuthChannelsTest, JoiningAndLeavingInALoopKeepsTheExpiryEntriesBounded) {
 	// The live channel's entry survived the clean-ups: it still expires.
 	hub.ExpireTokens(expires);
 	ExpectRevoked(keeper->Take(), "realtime:stays", "Token has expired");
+}
+
+}  // namespace
+}  // namespace walcast::channels
+
+namespace walcast::channels {
+namespace {
+
+// A hostile client sending its current token as access_token in a loop: every entry would stay live until the
+// token ends, so the heap's clean-up could not drop them; one entry per (channel, identity) is kept instead.
+TEST_F(AuthChannelsTest, TheSameTokenSentAgainAndAgainAddsNoExpiryEntries) {
+	hub.SetClientLimits({100, 1'000'000, 1'000'000, 10});
+	verifier.remember = true;
+	auto c = Client();
+	c->Send(JoinFrame("realtime:room1", "1", false, "user"));
+	c->Take();
+	const std::size_t watched = hub.WatchedExpiries();
+	for (int i = 0; i < 5000; ++i)
+		c->Send(Push("realtime:room1", "1", std::to_string(i + 2), "access_token", R"({"access_token":"user"})"));
+	EXPECT_EQ(hub.WatchedExpiries(), watched);
+	EXPECT_TRUE(c->Take().empty());  // never answered, nothing revoked
+	hub.ExpireTokens(expires);
+	ExpectRevoked(c->Take(), "realtime:room1", "Token has expired");
 }
 
 }  // namespace
