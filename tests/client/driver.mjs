@@ -13,7 +13,7 @@
 //    "events": ["INSERT", "*"]}
 //   {"cmd": "unsubscribe", "id": "c1"}
 //   {"cmd": "set_auth", "token": "<jwt>"}                               (client.setAuth)
-//   {"cmd": "send", "id": "c1", "event": "e", "payload": {...},          (v2: channel.send; a channel not yet
+//   {"cmd": "send", "id": "c1", "event": "e", "payload": {...},          (v2: channel.send, optional "meta"; a channel not yet
 //    "topic": "room1", "config": {...}}                                  subscribed is made and sends over REST)
 //   {"cmd": "track", "id": "c1", "state": {...}}                         (v2: channel.track)
 //   {"cmd": "quit"}
@@ -105,7 +105,10 @@ function makeV2() {
         channel = client.channel(cmd.topic, cmd.config ? { config: cmd.config } : undefined)
         channels.set(cmd.id, channel)
       }
-      const result = await channel.send({ type: 'broadcast', event: cmd.event, payload: cmd.payload ?? {} })
+      // `meta` is sent as given, so a test can try to pass a client's message off as the database's.
+      const message = { type: 'broadcast', event: cmd.event, payload: cmd.payload ?? {} }
+      if (cmd.meta !== undefined) message.meta = cmd.meta
+      const result = await channel.send(message)
       emit({ kind: 'sent', channel: cmd.id, result })
     },
     async track(cmd) {

@@ -271,12 +271,19 @@ def test_walcast_send_is_delivered_on_commit_and_never_on_rollback(auth_gateway,
 
 def test_client_cannot_forge_a_database_broadcast(make_gateway, schema, js_client):
     gw = make_gateway().start()  # auth off: anyone may send to a public topic
-    a = js_client(client="v2", url=base(gw))
+    # vsn 1.0.0: the client's message goes as JSON, `meta` included, exactly as the client wrote it.
+    a = js_client(client="v2", url=base(gw), vsn="1.0.0")
     a.subscribe("a", "news", config={"broadcast": {"self": True, "ack": True}})
-    a.send(cmd="send", id="a", event="fake", payload={"meta": 1})
-    a.wait_for(lambda m: m["kind"] == "sent", "sent")
+    a.send(cmd="send", id="a", event="fake", payload={"n": 1}, meta={"source": "database", "kept": True})
+    _, sent = a.wait_for(lambda m: m["kind"] == "sent", "sent")
+    assert sent["result"] == "ok"
     _, got = a.wait_for(lambda m: m["kind"] == "broadcast" and m["payload"]["event"] == "fake", "own broadcast")
-    assert got["payload"].get("meta", {}).get("source") != "database"
+    assert got["payload"]["payload"] == {"n": 1}
+    assert got["payload"]["meta"] == {"kept": True}, a.transcript()  # source gone, the rest kept
+    # The database's own broadcast on the same topic does carry it.
+    schema.execute("SELECT walcast.send('{}'::jsonb, 'real', 'news', false)")
+    _, real = a.wait_for(lambda m: m["kind"] == "broadcast" and m["payload"]["event"] == "real", "database broadcast")
+    assert real["payload"]["meta"] == {"source": "database"}
 
 
 # ---- REST broadcast ----
